@@ -1,0 +1,44 @@
+/**
+ * Device configuration: build-time defaults (Moddable's mc/config on the device, options in the
+ * simulator), overridden by what provisioning wrote to the "config" domain of the key-value store.
+ */
+import type { KeyValueStore } from "../hal/kv";
+
+export const CONFIG_DOMAIN = "config";
+
+export interface DeviceDefaults {
+  brokerHost: string;
+  brokerPort: number;
+  brokerTls: boolean;
+  username?: string;
+  password?: string;
+  /** Voice language of the soundbox, e.g. "en-in". */
+  language: string;
+  /** MQTT keepalive, seconds. */
+  keepalive: number;
+}
+
+export type DeviceConfig = DeviceDefaults;
+
+function stringOr(kv: KeyValueStore, key: string, fallback: string | undefined): string | undefined {
+  const value = kv.get(CONFIG_DOMAIN, key);
+  return typeof value === "string" ? value : fallback;
+}
+
+function numberOr(kv: KeyValueStore, key: string, fallback: number): number {
+  const value = kv.get(CONFIG_DOMAIN, key);
+  return typeof value === "number" ? value : fallback;
+}
+
+export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceConfig {
+  const tls = kv.get(CONFIG_DOMAIN, "tls");
+  return {
+    brokerHost: stringOr(kv, "host", defaults.brokerHost) as string,
+    brokerPort: numberOr(kv, "port", defaults.brokerPort),
+    brokerTls: typeof tls === "boolean" ? tls : defaults.brokerTls,
+    username: stringOr(kv, "user", defaults.username),
+    password: stringOr(kv, "pass", defaults.password),
+    language: stringOr(kv, "lang", defaults.language) as string,
+    keepalive: numberOr(kv, "keepalive", defaults.keepalive),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The firmware's entry point: given the platform's HAL, start the product it describes.
+ * The Moddable build (hal/moddable/main.ts) and the simulator both call this, and nothing else.
+ */
+import type { Hal } from "../hal/index";
+import { loadConfig, type DeviceDefaults } from "./config";
+import { encodeCbor } from "./protocol/cbor";
+import { deviceTopics } from "./protocol/topics";
+import { Journal } from "./payments/journal";
+import { Keyring } from "./payments/keyring";
+import { PaymentPipeline } from "./payments/pipeline";
+import { MqttSession } from "./session";
+import { Announcer } from "./soundbox/announcer";
+import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
+
+export interface Device {
+  readonly pipeline: PaymentPipeline;
+  readonly session: MqttSession;
+  stop(): void;
+}
+
+export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
+  const { system, log, clock } = hal;
+  const config = loadConfig(hal.kv, defaults);
+  const topics = deviceTopics(system.deviceId);
+  const journal = new Journal(hal.kv);
+  if (journal.unreadableAtStart > 0) log.event("warn", "journal-unreadable", { slots: journal.unreadableAtStart });
+
+  let language = languageFor(config.language);
+  if (!language) {
+    log.event("warn", "language-unknown", { requested: config.language, using: FALLBACK_LANGUAGE.code });
+    language = FALLBACK_LANGUAGE;
+  }
+  const announcer = hal.audio ? new Announcer(hal.audio, language, log) : undefined;
+
+  const status = (online: boolean) =>
+    encodeCbor({ v: 1, online, fw: system.firmwareVersion, product: system.product, at: clock.now() });
+
+  const session: MqttSession = new MqttSession({
+    mqtt: hal.mqtt,
+    timers: hal.timers,
+    crypto: hal.crypto,
+    log,
+    topics,
+    connect: {
+      host: config.brokerHost,
+      port: config.brokerPort,
+      clientId: system.deviceId,
+      username: config.username,
+      password: config.password,
+      keepalive: config.keepalive,
+    },
+    onlineStatus: () => status(true),
+    offlineStatus: status(false),
+    onMessage: (message, settle) => {
+      if (message.topic !== topics.payments) {
+        settle();
+        return;
+      }
+      log.event("info", "received", { bytes: message.payload.length, qos: message.qos });
+      pipeline.receive(message.payload, settle);
+    },
+    onStateChange: (state) => log.event("info", "session", { state }),
+  });
+
+  const pipeline = new PaymentPipeline({
+    deviceId: system.deviceId,
+    clock,
+    crypto: hal.crypto,
+    log,
+    keyring: new Keyring(hal.kv),
+    journal,
+    announce: (entry) => announcer?.announce(entry),
+    publishAck: (payload) => session.publish(topics.acks, payload, 1),
+  });
+
+  // A restart between journaling and announcing must not lose the announcement.
+  for (const entry of journal.unannounced()) {
+    log.event("info", "recovered", { txn: entry.confirmation.transactionId, seq: entry.sequence });
+    announcer?.announce(entry);
+    journal.markAnnounced(entry);
+  }
+
+  log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });
+  session.start();
+  return {
+    pipeline,
+    session,
+    stop: () => session.stop(),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The payment pipeline, in the order it runs:
+ *   receive -> decode -> verify -> de-duplicate -> journal -> announce -> ack
+ * Every message ends in exactly one ack: announced, duplicate, or rejected with a reason code.
+ */
+import type { Clock } from "../../hal/clock";
+import type { Crypto } from "../../hal/crypto";
+import type { Log } from "../../hal/log";
+import { encodeAck, type Ack } from "./ack";
+import type { PaymentConfirmation } from "./confirmation";
+import { PipelineCounters } from "./counters";
+import { decodeEnvelope } from "./envelope";
+import type { Journal, JournalEntry } from "./journal";
+import type { Keyring } from "./keyring";
+import { Reason, Rejection } from "./reasons";
+import { verifyConfirmation } from "./verify";
+
+export interface PipelineOptions {
+  deviceId: string;
+  clock: Clock;
+  crypto: Crypto;
+  log: Log;
+  keyring: Keyring;
+  journal: Journal;
+  /** Queues the announcement; returns once it is queued, not once it has played. */
+  announce(entry: JournalEntry): void;
+  /** Publishes the encoded ack on the device's ack topic. */
+  publishAck(payload: Uint8Array): void;
+}
+
+export type Outcome =
+  | { status: "announced"; entry: JournalEntry }
+  | { status: "duplicate"; entry: JournalEntry }
+  | { status: "rejected"; rejection: Rejection };
+
+export class PaymentPipeline {
+  readonly counters = new PipelineCounters();
+  readonly #o: PipelineOptions;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Runs one MQTT payload through the pipeline. `settle` releases the transport's QoS 1
+   * acknowledgement; it runs once the outcome is durable (journaled, or known to be rejected).
+   */
+  receive(payload: Uint8Array, settle: () => void = () => {}): Outcome {
+    this.counters.received++;
+    const now = this.#o.clock.now();
+    let outcome: Outcome;
+    try {
+      const envelope = decodeEnvelope(payload);
+      const confirmation = verifyConfirmation(envelope, this.#o.keyring, this.#o.crypto, this.#o.deviceId);
+      outcome = this.#admit(confirmation, now);
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      outcome = { status: "rejected", rejection: error };
+    }
+    settle();
+    this.#report(outcome, now);
+    if (outcome.status === "announced") {
+      this.#o.announce(outcome.entry);
+      this.#o.journal.markAnnounced(outcome.entry);
+    }
+    this.#o.publishAck(encodeAck(this.#ackFor(outcome, now)));
+    return outcome;
+  }
+
+  #admit(confirmation: PaymentConfirmation, now: number): Outcome {
+    const known = this.#o.journal.find(confirmation.transactionId);
+    if (known) return { status: "duplicate", entry: known };
+    if (confirmation.expiresAt !== undefined && now > confirmation.expiresAt)
+      throw new Rejection(Reason.expired, `expired ${now - confirmation.expiresAt} ms ago`, confirmation.transactionId);
+    try {
+      return { status: "announced", entry: this.#o.journal.append(confirmation, now) };
+    } catch (error) {
+      throw new Rejection(Reason.journalFailed, error instanceof Error ? error.message : String(error), confirmation.transactionId);
+    }
+  }
+
+  #report(outcome: Outcome, now: number): void {
+    const log = this.#o.log;
+    if (outcome.status === "rejected") {
+      const r = outcome.rejection;
+      this.counters.reject(r.reason);
+      log.event("warn", "rejected", { reason: r.reason, detail: r.detail, txn: r.transactionId, at: now });
+      return;
+    }
+    const c = outcome.entry.confirmation;
+    if (outcome.status === "duplicate") {
+      this.counters.duplicates++;
+      log.event("info", "duplicate", { txn: c.transactionId, seq: outcome.entry.sequence });
+      return;
+    }
+    this.counters.announced++;
+    log.event("info", "verified", { txn: c.transactionId, amt: c.amountMinor, cur: c.currency, prov: c.provider });
+    log.event("info", "journaled", { txn: c.transactionId, seq: outcome.entry.sequence });
+  }
+
+  #ackFor(outcome: Outcome, now: number): Ack {
+    if (outcome.status === "rejected")
+      return { status: "rejected", transactionId: outcome.rejection.transactionId, reason: outcome.rejection.reason, sequence: undefined, at: now };
+    return {
+      status: outcome.status,
+      transactionId: outcome.entry.confirmation.transactionId,
+      reason: outcome.status === "duplicate" ? Reason.duplicate : undefined,
+      sequence: outcome.entry.sequence,
+      at: now,
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/** Topic layout, version 1. One prefix per device; see docs/protocol.md. */
+export const PROTOCOL_PREFIX = "pt/v1";
+
+export interface DeviceTopics {
+  /** Payment confirmations, service -> device, QoS 1. */
+  payments: string;
+  /** Acknowledgements, device -> service, QoS 1. */
+  acks: string;
+  /** Retained "online"/"offline"; the offline message is the connection's will. */
+  status: string;
+  /** Periodic counters and health, device -> service, QoS 0. */
+  telemetry: string;
+  /** Commands, service -> device, QoS 1. */
+  commands: string;
+}
+
+const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidDeviceId(id: string): boolean {
+  return DEVICE_ID.test(id);
+}
+
+export function deviceTopics(deviceId: string): DeviceTopics {
+  if (!isValidDeviceId(deviceId)) throw new Error(`device id must be 1-64 of [A-Za-z0-9_-]: ${JSON.stringify(deviceId)}`);
+  const base = `${PROTOCOL_PREFIX}/${deviceId}`;
+  return {
+    payments: `${base}/pay`,
+    acks: `${base}/ack`,
+    status: `${base}/status`,
+    telemetry: `${base}/telemetry`,
+    commands: `${base}/cmd`,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The device's MQTT session as an explicit state machine:
+ *
+ *   idle --start--> connecting --connected--> online --lost--> waiting --timer--> connecting
+ *                       |                                         ^
+ *                       +-------------------failed----------------+
+ *
+ * Persistent session (clean = false) so the broker keeps QoS 1 confirmations while the device is
+ * away; a retained status with an "offline" will; reconnect after an exponential, jittered delay;
+ * subscriptions made again on every connect. Publications made while offline wait in a bounded
+ * outbox and go out, in order, on the next connect.
+ */
+import type { Timers, TimerHandle } from "../hal/clock";
+import type { Crypto } from "../hal/crypto";
+import type { Log } from "../hal/log";
+import type { MqttConnectOptions, MqttInbound, MqttTransport, QoS } from "../hal/mqtt";
+import type { DeviceTopics } from "./protocol/topics";
+
+export type SessionState = "idle" | "connecting" | "online" | "waiting" | "stopped";
+
+export interface SessionOptions {
+  mqtt: MqttTransport;
+  timers: Timers;
+  crypto: Crypto;
+  log: Log;
+  connect: Omit<MqttConnectOptions, "will" | "clean">;
+  topics: DeviceTopics;
+  /** Status payloads: the online one is published on connect, the offline one is the will. */
+  onlineStatus: () => Uint8Array;
+  offlineStatus: Uint8Array;
+  onMessage(message: MqttInbound, settle: () => void): void;
+  onStateChange?(state: SessionState): void;
+  backoff?: { initialMs: number; maxMs: number };
+  outboxLimit?: number;
+}
+
+interface Outgoing {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+}
+
+const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 60_000 };
+
+export class MqttSession {
+  #state: SessionState = "idle";
+  #attempt = 0;
+  #timer: TimerHandle | undefined;
+  readonly #outbox: Outgoing[] = [];
+  readonly #o: SessionOptions;
+  #dropped = 0;
+
+  constructor(options: SessionOptions) {
+    this.#o = options;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Publications dropped because the outbox was full while offline. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  start(): void {
+    if (this.#state !== "idle") return;
+    this.#connect();
+  }
+
+  stop(): void {
+    if (this.#timer) this.#o.timers.clear(this.#timer);
+    this.#timer = undefined;
+    const wasOnline = this.#state === "online";
+    this.#set("stopped");
+    if (wasOnline) this.#o.mqtt.publish(this.#o.topics.status, this.#o.offlineStatus, { qos: 1, retain: true });
+    this.#o.mqtt.disconnect();
+  }
+
+  publish(topic: string, payload: Uint8Array, qos: QoS, retain = false): void {
+    if (this.#state === "online") {
+      this.#o.mqtt.publish(topic, payload, { qos, retain });
+      return;
+    }
+    if (qos === 0) return;
+    if (this.#outbox.length >= (this.#o.outboxLimit ?? 64)) {
+      this.#outbox.shift();
+      this.#dropped++;
+    }
+    this.#outbox.push({ topic, payload, qos, retain });
+  }
+
+  #set(state: SessionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#o.onStateChange?.(state);
+  }
+
+  #connect(): void {
+    this.#set("connecting");
+    const { topics } = this.#o;
+    this.#o.mqtt.connect(
+      {
+        ...this.#o.connect,
+        clean: false,
+        will: { topic: topics.status, payload: this.#o.offlineStatus, qos: 1, retain: true },
+      },
+      {
+        onConnect: ({ sessionPresent }) => this.#connected(sessionPresent),
+        onDisconnect: (reason) => this.#lost(reason),
+        onMessage: (message, settle) => {
+          if (this.#state !== "stopped") this.#o.onMessage(message, settle);
+        },
+      },
+    );
+  }
+
+  #connected(sessionPresent: boolean): void {
+    if (this.#state !== "connecting") return;
+    this.#attempt = 0;
+    this.#set("online");
+    const { mqtt, topics, log } = this.#o;
+    log.event("info", "connected", { sessionPresent });
+    mqtt.subscribe(topics.payments, 1);
+    mqtt.subscribe(topics.commands, 1);
+    mqtt.publish(topics.status, this.#o.onlineStatus(), { qos: 1, retain: true });
+    while (this.#outbox.length > 0) {
+      const item = this.#outbox.shift() as Outgoing;
+      mqtt.publish(item.topic, item.payload, { qos: item.qos, retain: item.retain });
+    }
+  }
+
+  #lost(reason: string): void {
+    if (this.#state === "stopped" || this.#state === "waiting") return;
+    const delay = this.#nextDelay();
+    this.#o.log.event("warn", "disconnected", { reason, retryInMs: delay });
+    this.#set("waiting");
+    this.#timer = this.#o.timers.once(() => {
+      this.#timer = undefined;
+      if (this.#state === "waiting") this.#connect();
+    }, delay);
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random, so a fleet spreads out. */
+  #nextDelay(): number {
+    const { initialMs, maxMs } = this.#o.backoff ?? DEFAULT_BACKOFF;
+    const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(this.#attempt, 16));
+    this.#attempt++;
+    const random = this.#o.crypto.randomBytes(2);
+    const fraction = ((random[0] << 8) | random[1]) / 0x10000;
+    return Math.round(ceiling / 2 + fraction * (ceiling / 2));
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Indian English: amounts in the Indian numbering system (thousand, lakh, crore), which the
+ * stock en-IN synthesiser voices do not do, so this composes from word clips.
+ */
+import { splitAmount } from "../money";
+import { providerClip, type Language, type PaymentWords } from "./language";
+
+const UNITS = ["", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15", "n16", "n17", "n18", "n19"];
+const TENS = ["", "", "n20", "n30", "n40", "n50", "n60", "n70", "n80", "n90"];
+
+function belowHundred(n: number, out: string[]): void {
+  if (n < 20) {
+    if (n > 0) out.push(UNITS[n]);
+    return;
+  }
+  out.push(TENS[Math.floor(n / 10)]);
+  if (n % 10) out.push(UNITS[n % 10]);
+}
+
+function belowThousand(n: number, out: string[]): void {
+  if (n >= 100) {
+    out.push(UNITS[Math.floor(n / 100)], "hundred");
+    n %= 100;
+  }
+  belowHundred(n, out);
+}
+
+/** Clip names for a whole number below 1000 crore (10^10) in the Indian system. */
+export function indianNumber(n: number): string[] {
+  if (n === 0) return ["n0"];
+  const out: string[] = [];
+  const crore = Math.floor(n / 10_000_000);
+  if (crore) {
+    belowThousand(crore, out);
+    out.push("crore");
+  }
+  const lakh = Math.floor((n % 10_000_000) / 100_000);
+  if (lakh) {
+    belowHundred(lakh, out);
+    out.push("lakh");
+  }
+  const thousand = Math.floor((n % 100_000) / 1000);
+  if (thousand) {
+    belowHundred(thousand, out);
+    out.push("thousand");
+  }
+  belowThousand(n % 1000, out);
+  return out;
+}
+
+const CURRENCY_WORDS: Record<string, [one: string, many: string, minorOne: string, minorMany: string]> = {
+  INR: ["rupee", "rupees", "paisa", "paise"],
+  USD: ["dollar", "dollars", "cent", "cents"],
+  CNY: ["yuan", "yuan", "fen", "fen"],
+  THB: ["baht", "baht", "satang", "satang"],
+  IDR: ["rupiah", "rupiah", "sen", "sen"],
+};
+
+export const englishIndia: Language = {
+  code: "en-in",
+  payment({ amountMinor, currency, provider }: PaymentWords): string[] {
+    const words = CURRENCY_WORDS[currency.code];
+    const { major, minor } = splitAmount(amountMinor, currency.exponent);
+    const out = ["received"];
+    if (major > 0 || minor === 0) {
+      out.push(...indianNumber(major));
+      out.push(words ? (major === 1 ? words[0] : words[1]) : `cur_${currency.code.toLowerCase()}`);
+    }
+    if (minor > 0) {
+      if (major > 0) out.push("and");
+      out.push(...indianNumber(minor));
+      if (words) out.push(minor === 1 ? words[2] : words[3]);
+    }
+    out.push("on", providerClip(provider));
+    return out;
+  },
+};
