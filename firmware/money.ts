@@ -30,3 +30,16 @@ export function formatAmount(minor: number, exponent: number): string {
   if (exponent === 0) return String(parts.major);
   return `${parts.major}.${String(parts.minor).padStart(exponent, "0")}`;
 }
+
+/**
+ * "250", "250.5", "250.50" to minor units; refuses signs, exponents, separators, more decimals
+ * than the currency has, and anything past MAX_AMOUNT_MINOR.
+ */
+export function parseAmount(text: string, exponent: number): number | undefined {
+  const match = /^(\d{1,11})(?:\.(\d+))?$/.exec(text);
+  if (!match) return undefined;
+  const fraction = match[2] ?? "";
+  if (fraction.length > exponent) return undefined;
+  const minor = Number(match[1]) * 10 ** exponent + Number(fraction.padEnd(exponent, "0") || "0");
+  return Number.isSafeInteger(minor) && minor <= MAX_AMOUNT_MINOR ? minor : undefined;
+}

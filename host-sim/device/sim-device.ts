@@ -1,0 +1,137 @@
+/**
+ * One simulated device: the real firmware (firmware/device.ts) on the host HAL. Its NVS lives in
+ * a JSON file, so restarting the device (or the whole simulator) keeps its journal and keys.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ButtonId } from "../../hal/buttons";
+import type { Hal } from "../../hal/index";
+import type { Product } from "../../hal/system";
+import type { DeviceDefaults } from "../../firmware/config";
+import { startDevice, type Device } from "../../firmware/device";
+import { Keyring } from "../../firmware/payments/keyring";
+import { encodeWav, joinClips } from "../audio/wav";
+import type { VoicePack } from "../audio/voice-pack";
+import { FileKv } from "../hal/file-kv";
+import { MqttJsTransport } from "../hal/mqttjs-transport";
+import { nodeClock, NodeTimers } from "../hal/node-clock";
+import { nodeCrypto } from "../hal/node-crypto";
+import { SimButtons, SimNetwork, SimPower } from "../hal/panel";
+import { RecordingAudio } from "../hal/recording-audio";
+import type { DeviceKey } from "../service/confirmation";
+import { EventLog } from "./event-log";
+
+export const FIRMWARE_VERSION = "0.1.0-sim";
+
+const BUTTONS: Record<Product, ButtonId[]> = {
+  soundbox: ["volumeUp", "volumeDown", "replay", "power", "function"],
+  "qr-display": ["power", "function"],
+};
+
+export interface SimDeviceOptions {
+  deviceId: string;
+  product: Product;
+  broker: { host: string; port: number };
+  language: string;
+  /** HMAC key the payment service holds for this device; written to NVS when missing. */
+  key: DeviceKey;
+  /** Where the device's NVS file lives; omitted, NVS is in memory only. */
+  stateDir?: string;
+  voice?: VoicePack;
+  /** When set, every announcement is also written here as <transaction>.wav. */
+  wavDir?: string;
+}
+
+export class SimDevice {
+  readonly log: EventLog;
+  readonly buttons: SimButtons;
+  readonly power = new SimPower();
+  readonly network = new SimNetwork();
+  #timers = new NodeTimers();
+  #transport = new MqttJsTransport();
+  #device: Device | undefined;
+
+  constructor(readonly options: SimDeviceOptions) {
+    this.log = new EventLog(options.deviceId);
+    this.buttons = new SimButtons(BUTTONS[options.product]);
+    if (options.wavDir && options.voice) this.#writeAnnouncements(options.wavDir, options.voice);
+  }
+
+  get running(): boolean {
+    return this.#device !== undefined;
+  }
+
+  get firmware(): Device {
+    if (!this.#device) throw new Error(`${this.options.deviceId} is not running`);
+    return this.#device;
+  }
+
+  /** Boots the firmware, as power-on does. */
+  start(): void {
+    if (this.#device) return;
+    const o = this.options;
+    const kv = new FileKv(o.stateDir && join(o.stateDir, `${o.deviceId}.nvs.json`));
+    const keyring = new Keyring(kv);
+    if (!keyring.get(o.key.keyId)) keyring.put(o.key.keyId, o.key.key);
+    this.#timers = new NodeTimers();
+    this.#transport = new MqttJsTransport();
+    const hal: Hal = {
+      clock: nodeClock,
+      timers: this.#timers,
+      kv,
+      mqtt: this.#transport,
+      crypto: nodeCrypto,
+      buttons: this.buttons,
+      power: this.power,
+      network: this.network,
+      system: {
+        deviceId: o.deviceId,
+        product: o.product,
+        firmwareVersion: FIRMWARE_VERSION,
+        freeHeap: () => process.memoryUsage().heapTotal - process.memoryUsage().heapUsed,
+        restart: () => this.restart(),
+      },
+      log: this.log,
+    };
+    if (o.product === "soundbox" && o.voice)
+      hal.audio = new RecordingAudio(o.voice, (clip) => this.log.event("debug", "clip", { clip }));
+    const defaults: DeviceDefaults = { brokerHost: o.broker.host, brokerPort: o.broker.port, brokerTls: false, language: o.language, keepalive: 30 };
+    this.#device = startDevice(hal, defaults);
+  }
+
+  /** Orderly shutdown: the device says it goes offline. */
+  stop(): void {
+    this.#device?.stop();
+    this.#device = undefined;
+    this.#timers.clearAll();
+  }
+
+  /** Power cut: no goodbye, timers die, the broker sees the connection drop and sends the will. */
+  powerOff(): void {
+    this.#transport.cut();
+    this.#device = undefined;
+    this.#timers.clearAll();
+  }
+
+  restart(): void {
+    this.powerOff();
+    this.start();
+  }
+
+  /** The Wi-Fi link drops; the firmware's session reconnects on its own. */
+  cutLink(): void {
+    this.#transport.cut();
+  }
+
+  #writeAnnouncements(dir: string, voice: VoicePack): void {
+    mkdirSync(dir, { recursive: true });
+    this.log.listen((event) => {
+      if (event.name !== "announced" || typeof event.fields.clips !== "string") return;
+      const names = event.fields.clips.split(" ").filter((name) => voice.has(name));
+      if (names.length === 0) return;
+      const file = join(dir, `${String(event.fields.txn)}.wav`);
+      writeFileSync(file, encodeWav(joinClips(names.map((name) => voice.clip(name)))));
+      this.log.event("info", "wav-written", { txn: event.fields.txn, file });
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The HAL MQTT transport on mqtt.js. Reconnection is left to the firmware's session (as on the
+ * device), so mqtt.js's own reconnect is off. QoS 1 PUBACKs wait until the firmware settles the
+ * message, which it does after journaling.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { MqttConnectOptions, MqttHandlers, MqttTransport, QoS } from "../../hal/mqtt";
+
+function pem(material: Uint8Array | string | undefined): Buffer | string | undefined {
+  return material instanceof Uint8Array ? Buffer.from(material) : material;
+}
+
+export class MqttJsTransport implements MqttTransport {
+  #client: MqttClient | undefined;
+
+  connect(options: MqttConnectOptions, handlers: MqttHandlers): void {
+    this.#client?.end(true);
+    const tls = options.tls;
+    const clientOptions: IClientOptions = {
+      host: options.host,
+      port: options.port,
+      protocol: tls ? "mqtts" : "mqtt",
+      protocolVersion: 4,
+      clientId: options.clientId,
+      clean: options.clean,
+      keepalive: options.keepalive,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      username: options.username,
+      password: options.password,
+      will: options.will && {
+        topic: options.will.topic,
+        payload: Buffer.from(options.will.payload),
+        qos: options.will.qos,
+        retain: options.will.retain,
+      },
+      ...(tls && { ca: pem(tls.ca), cert: pem(tls.cert), key: pem(tls.key), servername: tls.serverName, rejectUnauthorized: true }),
+    };
+    const client = mqtt.connect(clientOptions);
+    this.#client = client;
+    let ended = false;
+    const end = (reason: string) => {
+      if (ended || this.#client !== client) return;
+      ended = true;
+      handlers.onDisconnect(reason);
+    };
+    client.handleMessage = (packet, callback) => {
+      const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+      let settled = false;
+      handlers.onMessage(
+        { topic: packet.topic, payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength), qos: packet.qos as QoS, retain: packet.retain },
+        () => {
+          if (settled) return;
+          settled = true;
+          callback();
+        },
+      );
+    };
+    client.on("connect", (connack) => handlers.onConnect({ sessionPresent: connack.sessionPresent }));
+    client.on("error", (error) => {
+      end(error.message);
+      client.end(true);
+    });
+    client.on("close", () => end("connection closed"));
+  }
+
+  subscribe(topic: string, qos: QoS): void {
+    this.#client?.subscribe(topic, { qos });
+  }
+
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
+    this.#client?.publish(topic, Buffer.from(payload), options);
+  }
+
+  disconnect(): void {
+    const client = this.#client;
+    this.#client = undefined;
+    client?.end(false);
+  }
+
+  /** Drops the TCP connection without DISCONNECT, so the broker sends the will (a pulled plug). */
+  cut(): void {
+    const client = this.#client;
+    client?.stream.destroy();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The simulator: a broker (embedded aedes, or any broker by URL), the two devices running the
+ * real firmware, and the payment service, wired together for the web UI, the CLI and tests.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { VoicePack } from "./audio/voice-pack";
+import { startEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded";
+import { SimDevice } from "./device/sim-device";
+import { Registry } from "./registry";
+import { PaymentService } from "./service/payment-service";
+
+export interface SimulatorOptions {
+  stateDir: string;
+  /** An external broker; without it an embedded aedes starts on a free loopback port. */
+  brokerUrl?: string;
+  brokerPort?: number;
+  language?: string;
+  devices?: { deviceId: string; product: "soundbox" | "qr-display" }[];
+}
+
+export const DEFAULT_DEVICES = [
+  { deviceId: "soundbox-1", product: "soundbox" as const },
+  { deviceId: "qr-display-1", product: "qr-display" as const },
+];
+
+export class Simulator {
+  private constructor(
+    readonly options: SimulatorOptions,
+    readonly brokerUrl: string,
+    readonly broker: EmbeddedBroker | undefined,
+    readonly registry: Registry,
+    readonly devices: Map<string, SimDevice>,
+    readonly service: PaymentService,
+  ) {}
+
+  static async start(options: SimulatorOptions): Promise<Simulator> {
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    const broker = options.brokerUrl ? undefined : await startEmbeddedBroker({ port: options.brokerPort ?? 0 });
+    const brokerUrl = options.brokerUrl ?? (broker as EmbeddedBroker).url;
+    const url = new URL(brokerUrl);
+    if (url.protocol !== "mqtt:") throw new Error(`broker URL must be mqtt://host:port, got ${brokerUrl}`);
+    const registry = new Registry(options.stateDir);
+    const language = options.language ?? "en-in";
+    const voice = new VoicePack(language);
+    const devices = new Map<string, SimDevice>();
+    for (const { deviceId, product } of options.devices ?? DEFAULT_DEVICES) {
+      const registered = registry.ensure(deviceId, product, language);
+      const device = new SimDevice({
+        deviceId,
+        product,
+        language: registered.language,
+        broker: { host: url.hostname, port: Number(url.port || 1883) },
+        key: { keyId: registered.keyId, key: new Uint8Array(Buffer.from(registered.keyHex, "hex")) },
+        stateDir: options.stateDir,
+        voice,
+        wavDir: join(options.stateDir, "announcements", deviceId),
+      });
+      devices.set(deviceId, device);
+    }
+    const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id));
+    const simulator = new Simulator(options, brokerUrl, broker, registry, devices, service);
+    for (const device of devices.values()) device.start();
+    writeFileSync(join(options.stateDir, "broker.json"), JSON.stringify({ url: brokerUrl, pid: process.pid }));
+    return simulator;
+  }
+
+  device(deviceId: string): SimDevice {
+    const device = this.devices.get(deviceId);
+    if (!device) throw new Error(`no simulated device ${deviceId}`);
+    return device;
+  }
+
+  async stop(): Promise<void> {
+    for (const device of this.devices.values()) device.stop();
+    await this.service.close();
+    await this.broker?.close();
+    rmSync(join(this.options.stateDir, "broker.json"), { force: true });
+  }
+}
