@@ -50,6 +50,7 @@ export class SimDevice {
   #timers = new NodeTimers();
   #transport = new MqttJsTransport();
   #device: Device | undefined;
+  #audio: RecordingAudio | undefined;
 
   constructor(readonly options: SimDeviceOptions) {
     this.log = new EventLog(options.deviceId);
@@ -93,8 +94,8 @@ export class SimDevice {
       },
       log: this.log,
     };
-    if (o.product === "soundbox" && o.voice)
-      hal.audio = new RecordingAudio(o.voice, (clip) => this.log.event("debug", "clip", { clip }));
+    this.#audio = o.product === "soundbox" && o.voice ? new RecordingAudio(o.voice, (clip) => this.log.event("debug", "clip", { clip })) : undefined;
+    if (this.#audio) hal.audio = this.#audio;
     const defaults: DeviceDefaults = { brokerHost: o.broker.host, brokerPort: o.broker.port, brokerTls: false, language: o.language, keepalive: 30 };
     this.#device = startDevice(hal, defaults);
   }
@@ -102,13 +103,15 @@ export class SimDevice {
   /** Orderly shutdown: the device says it goes offline. */
   stop(): void {
     this.#device?.stop();
+    this.#audio?.flush();
     this.#device = undefined;
     this.#timers.clearAll();
   }
 
   /** Power cut: no goodbye, timers die, the broker sees the connection drop and sends the will. */
   powerOff(): void {
-    this.#transport.cut();
+    this.#transport.powerLoss();
+    this.#audio?.flush();
     this.#device = undefined;
     this.#timers.clearAll();
   }

@@ -78,9 +78,16 @@ export class MqttJsTransport implements MqttTransport {
     client?.end(false);
   }
 
-  /** Drops the TCP connection without DISCONNECT, so the broker sends the will (a pulled plug). */
+  /** The link drops without DISCONNECT: the broker sends the will, the firmware is told. */
   cut(): void {
+    this.#client?.stream.destroy();
+  }
+
+  /** Power loss: the connection drops as in `cut`, and nothing reaches the dead firmware. */
+  powerLoss(): void {
     const client = this.#client;
+    this.#client = undefined;
     client?.stream.destroy();
+    client?.end(true);
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * A private mosquitto (Debian's package) for tests that need a second real broker or must kill
+ * and restart one: its own config on a free loopback port, never the system's 1883.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export class Mosquitto {
+  #process: ChildProcess | undefined;
+  readonly dir = mkdtempSync(join(tmpdir(), "payterm-mosquitto-"));
+
+  private constructor(readonly port: number, readonly extraConfig: string) {}
+
+  static async start(extraConfig = "allow_anonymous true\n"): Promise<Mosquitto> {
+    const broker = new Mosquitto(await freePort(), extraConfig);
+    await broker.restart();
+    return broker;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** (Re)starts the broker on the same port, keeping in-memory nothing: persistence is off. */
+  async restart(): Promise<void> {
+    await this.kill();
+    const config = join(this.dir, "mosquitto.conf");
+    writeFileSync(config, `listener ${this.port} 127.0.0.1\npersistence false\n${this.extraConfig}`);
+    this.#process = spawn("mosquitto", ["-c", config], { stdio: "ignore" });
+    await waitForPort(this.port, 5000);
+  }
+
+  async kill(): Promise<void> {
+    const process = this.#process;
+    if (!process || process.exitCode !== null) return;
+    this.#process = undefined;
+    await new Promise<void>((resolve) => {
+      process.once("exit", () => resolve());
+      process.kill("SIGKILL");
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
