@@ -1,0 +1,56 @@
+import { describe, expect, it } from "@jest/globals";
+import { currencyInfo, formatAmount, parseAmount } from "../../firmware/money";
+import { englishIndia, indianNumber } from "../../firmware/voice/en-in";
+
+const words = (n: number) => indianNumber(n).map((clip) => clip.replace(/^n(\d+)$/, "<$1>")).join(" ");
+
+describe("Indian English numbers (thousand, lakh, crore)", () => {
+  it.each([
+    [0, "<0>"],
+    [7, "<7>"],
+    [19, "<19>"],
+    [20, "<20>"],
+    [99, "<90> <9>"],
+    [100, "<1> hundred"],
+    [250, "<2> hundred <50>"],
+    [1005, "<1> thousand <5>"],
+    [12345, "<12> thousand <3> hundred <40> <5>"],
+    [100000, "<1> lakh"],
+    [250000, "<2> lakh <50> thousand"],
+    [1234567, "<12> lakh <30> <4> thousand <5> hundred <60> <7>"],
+    [10000000, "<1> crore"],
+    [99999999, "<9> crore <90> <9> lakh <90> <9> thousand <9> hundred <90> <9>"],
+  ])("%d is %s", (n, expected) => {
+    expect(words(n)).toBe(expected);
+  });
+
+  it("says rupees and paise, singular where it should, and the provider", () => {
+    const inr = currencyInfo("INR")!;
+    expect(englishIndia.payment({ amountMinor: 123450, currency: inr, provider: "UPI" }).join(" ")).toBe(
+      "received n1 thousand n2 hundred n30 n4 rupees and n50 paise on prov_upi",
+    );
+    expect(englishIndia.payment({ amountMinor: 100, currency: inr, provider: "Google Pay" }).join(" ")).toBe("received n1 rupee on prov_google_pay");
+    expect(englishIndia.payment({ amountMinor: 1, currency: inr, provider: "Paytm" }).join(" ")).toBe("received n1 paisa on prov_paytm");
+  });
+});
+
+describe("amounts", () => {
+  it.each([
+    ["250", 2, 25000],
+    ["250.5", 2, 25050],
+    ["0.01", 2, 1],
+    ["99999999.99", 2, 9999999999],
+    ["1500", 0, 1500],
+  ])("parses %s at exponent %d", (text, exponent, minor) => {
+    expect(parseAmount(text, exponent)).toBe(minor);
+  });
+
+  it.each(["", "-1", "+1", "1e3", "1,000", "1.234", "100000000.00", " 1", "1.", ".5", "0x10"])("refuses %j", (text) => {
+    expect(parseAmount(text, 2)).toBeUndefined();
+  });
+
+  it("formats minor units", () => {
+    expect(formatAmount(123405, 2)).toBe("1234.05");
+    expect(formatAmount(1500, 0)).toBe("1500");
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "@jest/globals";
+import { Journal, JOURNAL_DOMAIN } from "../../firmware/payments/journal";
+import type { PaymentConfirmation } from "../../firmware/payments/confirmation";
+import { FileKv } from "../../host-sim/hal/file-kv";
+
+const confirmation = (n: number): PaymentConfirmation => ({
+  transactionId: `T${n}`,
+  amountMinor: n * 100,
+  currency: "INR",
+  provider: "UPI",
+  confirmedAt: 1_763_700_000_000 + n,
+  expiresAt: undefined,
+  deviceId: "sb-1",
+});
+
+describe("payment journal", () => {
+  it("finds what it holds and survives a restart", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 8);
+    const entry = journal.append(confirmation(1), 10);
+    journal.markAnnounced(entry);
+    journal.append(confirmation(2), 20);
+    const reopened = new Journal(kv, 8);
+    expect(reopened.find("T1")).toMatchObject({ sequence: 1, state: "announced", confirmation: confirmation(1) });
+    expect(reopened.find("T2")?.state).toBe("journaled");
+    expect(reopened.unannounced().map((e) => e.confirmation.transactionId)).toEqual(["T2"]);
+    expect(reopened.append(confirmation(3), 30).sequence).toBe(3);
+  });
+
+  it("is a bounded ring: the oldest entries leave, the newest stay, in order", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 4);
+    for (let n = 1; n <= 10; n++) journal.markAnnounced(journal.append(confirmation(n), n));
+    expect(kv.keys(JOURNAL_DOMAIN)).toHaveLength(4);
+    expect(journal.find("T6")).toBeUndefined();
+    expect(journal.recent(10).map((e) => e.confirmation.transactionId)).toEqual(["T10", "T9", "T8", "T7"]);
+    const reopened = new Journal(kv, 4);
+    expect(reopened.recent(2).map((e) => e.sequence)).toEqual([10, 9]);
+    expect(reopened.find("T7")).toBeDefined();
+  });
+
+  it("holds at least 256 transactions by default", () => {
+    const journal = new Journal(new FileKv());
+    expect(journal.capacity).toBeGreaterThanOrEqual(256);
+  });
+
+  it("skips a slot whose bytes are damaged and counts it, keeping the rest", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 8);
+    journal.append(confirmation(1), 1);
+    journal.append(confirmation(2), 2);
+    kv.set(JOURNAL_DOMAIN, "e1", new Uint8Array([0xa1, 0x61]).buffer);
+    const reopened = new Journal(kv, 8);
+    expect(reopened.unreadableAtStart).toBe(1);
+    expect(reopened.find("T1")).toBeUndefined();
+    expect(reopened.find("T2")).toBeDefined();
+  });
+
+  it("leaves the journal as it was when the store refuses a write", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 8);
+    const long = { ...confirmation(1), provider: "x".repeat(4000) };
+    expect(() => journal.append(long, 1)).toThrow("exceeds 4000");
+    expect(journal.find("T1")).toBeUndefined();
+    expect(journal.append(confirmation(2), 2).sequence).toBe(1);
+  });
+});

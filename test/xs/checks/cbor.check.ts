@@ -1,0 +1,121 @@
+/**
+ * The strict CBOR codec (firmware/protocol/cbor.ts) on XS, against RFC 8949 Appendix A vectors
+ * and the refusals the protocol relies on (RFC 8949 section numbers in the names).
+ */
+import { toHex } from "../../../firmware/protocol/bytes";
+import { CborError, decodeCbor, encodeCbor, type CborValue } from "../../../firmware/protocol/cbor";
+import { check, done, equal, hex, throws } from "./assert";
+
+const DECODE: [string, CborValue][] = [
+  ["00", 0],
+  ["17", 23],
+  ["1818", 24],
+  ["1903e8", 1000],
+  ["1a000f4240", 1000000],
+  ["1b000000e8d4a51000", 1000000000000],
+  ["1b001fffffffffffff", Number.MAX_SAFE_INTEGER],
+  ["20", -1],
+  ["3863", -100],
+  ["3903e7", -1000],
+  ["f4", false],
+  ["f5", true],
+  ["f6", null],
+  ["40", new Uint8Array(0)],
+  ["4401020304", new Uint8Array([1, 2, 3, 4])],
+  ["60", ""],
+  ["6161", "a"],
+  ["6449455446", "IETF"],
+  ["62225c", '"\\'],
+  ["62c3bc", "\u00fc"],
+  ["63e6b0b4", "\u6c34"],
+  ["64f0908591", "\ud800\udd51"],
+  ["80", []],
+  ["83010203", [1, 2, 3]],
+  ["8301820203820405", [1, [2, 3], [4, 5]]],
+  ["a0", {}],
+  ["a26161016162820203", { a: 1, b: [2, 3] }],
+  ["826161a161626163", ["a", { b: "c" }]],
+];
+
+for (const [input, expected] of DECODE) check(`decode A ${input}`, () => equal(decodeCbor(hex(input)), expected, input));
+
+check("decode A 1bffffffffffffffff as BigInt (3.1: beyond 2^53)", () => {
+  equal(decodeCbor(hex("1bffffffffffffffff")), 18446744073709551615n);
+  equal(decodeCbor(hex("3bffffffffffffffff")), -18446744073709551616n);
+  equal(decodeCbor(hex("1b0020000000000000")), 9007199254740992n);
+});
+
+const REFUSE: [string, string][] = [
+  ["c074323031332d30332d32315432303a30343a30305a", "tags are not accepted"],
+  ["c249010000000000000000", "tags are not accepted"],
+  ["f93c00", "floating-point values are not accepted"],
+  ["fb3ff199999999999a", "floating-point values are not accepted"],
+  ["5f42010243030405ff", "indefinite lengths are not accepted"],
+  ["9f018202039f0405ffff", "indefinite lengths are not accepted"],
+  ["bf61610161629f0203ffff", "indefinite lengths are not accepted"],
+  ["f7", "simple value 23 is not accepted"],
+  ["f0", "simple value 16 is not accepted"],
+  ["1c", "reserved additional information 28"],
+  ["a201020304", "map keys must be text strings"],
+  ["a2616101616102", "duplicate map key"],
+  ["65616263", "runs past the end"],
+  ["0001", "trailing bytes"],
+  ["62c328", "not valid UTF-8"],
+  ["62c0af", "not valid UTF-8"],
+  ["63eda080", "not valid UTF-8"],
+  ["", "unexpected end of input"],
+  ["18", "unexpected end of input"],
+  ["818181818181", "nesting deeper than 4"],
+  ["5bffffffffffffffff", "runs past the end"],
+];
+
+for (const [input, message] of REFUSE) check(`refuse ${input || "(empty)"}: ${message}`, () => throws(() => decodeCbor(hex(input)), message, CborError));
+
+check("refuse more than 64 items", () => {
+  const bytes = new Uint8Array(1 + 2 + 65);
+  bytes.set([0x98, 65]);
+  throws(() => decodeCbor(bytes), "more than 64 items", CborError);
+});
+
+const ENCODE: [CborValue, string][] = [
+  [0, "00"],
+  [23, "17"],
+  [24, "1818"],
+  [255, "18ff"],
+  [256, "190100"],
+  [65535, "19ffff"],
+  [65536, "1a00010000"],
+  [4294967295, "1affffffff"],
+  [4294967296, "1b0000000100000000"],
+  [1000000000000, "1b000000e8d4a51000"],
+  [-1, "20"],
+  [-24, "37"],
+  [-25, "3818"],
+  [-1000, "3903e7"],
+  [-70000, "3a0001116f"],
+  [false, "f4"],
+  [true, "f5"],
+  [null, "f6"],
+  ["", "60"],
+  ["IETF", "6449455446"],
+  ["\u00fc", "62c3bc"],
+  ["\ud800\udd51", "64f0908591"],
+  [new Uint8Array([1, 2, 3, 4]), "4401020304"],
+  [[1, [2, 3], [4, 5]], "8301820203820405"],
+  [{ a: 1, b: [2, 3] }, "a26161016162820203"],
+];
+
+for (const [value, expected] of ENCODE) check(`encode ${expected}`, () => equal(toHex(encodeCbor(value)), expected, "bytes"));
+
+check("encode refuses what it cannot write exactly", () => {
+  throws(() => encodeCbor(1.5), "only safe integers");
+  throws(() => encodeCbor(2 ** 53), "only safe integers");
+  throws(() => encodeCbor(1n), "BigInt values are not written");
+});
+
+check("round trip of a payment body", () => {
+  const body = { v: 1, txn: "T-000123", amt: 25050, cur: "INR", prov: "UPI", ts: 1763720000000, dev: "sb-0001", exp: 1763720060000 };
+  equal(decodeCbor(encodeCbor(body)), body);
+});
+
+done();
