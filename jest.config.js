@@ -6,4 +6,5 @@ export default {
   transform: { "\\.ts$": "<rootDir>/test/support/esbuild-transform.cjs" },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.cjs"],
 };

@@ -16,6 +16,9 @@ export interface DeviceDefaults {
   language: string;
   /** MQTT keepalive, seconds. */
   keepalive: number;
+  /** The merchant's UPI VPA and name, for the QR display's static code. */
+  merchantVpa?: string;
+  merchantName?: string;
 }
 
 export type DeviceConfig = DeviceDefaults;
@@ -40,5 +43,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     password: stringOr(kv, "pass", defaults.password),
     language: stringOr(kv, "lang", defaults.language) as string,
     keepalive: numberOr(kv, "keepalive", defaults.keepalive),
+    merchantVpa: stringOr(kv, "vpa", defaults.merchantVpa),
+    merchantName: stringOr(kv, "payee", defaults.merchantName),
   };
 }

@@ -3,13 +3,15 @@
  * The Moddable build (hal/moddable/main.ts) and the simulator both call this, and nothing else.
  */
 import type { Hal } from "../hal/index";
-import { loadConfig, type DeviceDefaults } from "./config";
+import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
 import { Journal } from "./payments/journal";
 import { Keyring } from "./payments/keyring";
 import { PaymentPipeline } from "./payments/pipeline";
 import { MqttSession } from "./session";
+import { QrDisplay } from "./qr-display/qr-display";
+import { staticUpiLink } from "./qr-display/upi-link";
 import { Announcer } from "./soundbox/announcer";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 
@@ -17,6 +19,16 @@ export interface Device {
   readonly pipeline: PaymentPipeline;
   readonly session: MqttSession;
   stop(): void;
+}
+
+function merchantQr(config: DeviceConfig, log: Hal["log"]): string | undefined {
+  if (!config.merchantVpa || !config.merchantName) return undefined;
+  try {
+    return staticUpiLink({ pa: config.merchantVpa, pn: config.merchantName });
+  } catch (error) {
+    log.event("error", "merchant-config", { detail: (error as Error).message });
+    return undefined;
+  }
 }
 
 export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
@@ -32,6 +44,8 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     language = FALLBACK_LANGUAGE;
   }
   const announcer = hal.audio ? new Announcer(hal.audio, language, log) : undefined;
+  const screen = hal.display && hal.qr ? new QrDisplay(hal.display, hal.qr, hal.timers, log, merchantQr(config, log)) : undefined;
+  screen?.showIdle();
 
   const status = (online: boolean) =>
     encodeCbor({ v: 1, online, fw: system.firmwareVersion, product: system.product, at: clock.now() });
@@ -70,7 +84,10 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     log,
     keyring: new Keyring(hal.kv),
     journal,
-    announce: (entry) => announcer?.announce(entry),
+    announce: (entry) => {
+      announcer?.announce(entry);
+      screen?.confirmed(entry);
+    },
     publishAck: (payload) => session.publish(topics.acks, payload, 1),
   });
 

@@ -17,7 +17,10 @@ export interface SimulatorOptions {
   brokerPort?: number;
   language?: string;
   devices?: { deviceId: string; product: "soundbox" | "qr-display" }[];
+  merchant?: { vpa: string; name: string };
 }
+
+export const DEMO_MERCHANT = { vpa: "demo.store@okaxis", name: "Demo Store" };
 
 export const DEFAULT_DEVICES = [
   { deviceId: "soundbox-1", product: "soundbox" as const },
@@ -55,6 +58,7 @@ export class Simulator {
         stateDir: options.stateDir,
         voice,
         wavDir: join(options.stateDir, "announcements", deviceId),
+        merchant: options.merchant ?? DEMO_MERCHANT,
       });
       devices.set(deviceId, device);
     }

@@ -32,6 +32,7 @@ function deviceState(simulator: Simulator) {
   return [...simulator.devices.values()].map((device) => ({
     deviceId: device.options.deviceId,
     product: device.options.product,
+    screen: device.display ? `/api/device/${device.options.deviceId}/screen.png` : undefined,
     running: device.running,
     session: device.running ? device.firmware.session.state : "off",
     counters: device.running ? device.firmware.pipeline.counters : undefined,
@@ -55,6 +56,11 @@ export async function startWebServer(simulator: Simulator, port = 0): Promise<{ 
           return device.log.listen((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
         });
         req.on("close", () => stops.forEach((stop) => stop()));
+      } else if (req.method === "GET" && /^\/api\/device\/[^/]+\/screen\.png$/.test(url.pathname)) {
+        const display = simulator.devices.get(url.pathname.split("/")[3])?.display;
+        if (!display) return json(res, 404, { error: "that device has no screen" });
+        res.writeHead(200, { "content-type": "image/png", "cache-control": "no-store" });
+        res.end(display.toPng());
       } else if (req.method === "GET" && url.pathname.startsWith("/wav/")) {
         const [, , deviceId, file] = url.pathname.split("/");
         const path = join(simulator.options.stateDir, "announcements", deviceId ?? "", file ?? "");

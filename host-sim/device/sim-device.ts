@@ -13,6 +13,8 @@ import { Keyring } from "../../firmware/payments/keyring";
 import { encodeWav, joinClips } from "../audio/wav";
 import type { VoicePack } from "../audio/voice-pack";
 import { FileKv } from "../hal/file-kv";
+import { FramebufferDisplay } from "../hal/framebuffer-display";
+import { hostQrEncoder } from "../hal/qr-encoder";
 import { MqttJsTransport } from "../hal/mqttjs-transport";
 import { nodeClock, NodeTimers } from "../hal/node-clock";
 import { nodeCrypto } from "../hal/node-crypto";
@@ -40,6 +42,9 @@ export interface SimDeviceOptions {
   voice?: VoicePack;
   /** When set, every announcement is also written here as <transaction>.wav. */
   wavDir?: string;
+  /** Screen size of a QR display; 240x320 portrait, as the ST7789 in the manifest. */
+  screen?: { width: number; height: number };
+  merchant?: { vpa: string; name: string };
 }
 
 export class SimDevice {
@@ -51,10 +56,13 @@ export class SimDevice {
   #transport = new MqttJsTransport();
   #device: Device | undefined;
   #audio: RecordingAudio | undefined;
+  readonly display: FramebufferDisplay | undefined;
 
   constructor(readonly options: SimDeviceOptions) {
     this.log = new EventLog(options.deviceId);
     this.buttons = new SimButtons(BUTTONS[options.product]);
+    const screen = options.screen ?? { width: 240, height: 320 };
+    this.display = options.product === "qr-display" ? new FramebufferDisplay(screen.width, screen.height) : undefined;
     if (options.wavDir && options.voice) this.#writeAnnouncements(options.wavDir, options.voice);
   }
 
@@ -96,7 +104,19 @@ export class SimDevice {
     };
     this.#audio = o.product === "soundbox" && o.voice ? new RecordingAudio(o.voice, (clip) => this.log.event("debug", "clip", { clip })) : undefined;
     if (this.#audio) hal.audio = this.#audio;
-    const defaults: DeviceDefaults = { brokerHost: o.broker.host, brokerPort: o.broker.port, brokerTls: false, language: o.language, keepalive: 30 };
+    if (this.display) {
+      hal.display = this.display;
+      hal.qr = hostQrEncoder;
+    }
+    const defaults: DeviceDefaults = {
+      brokerHost: o.broker.host,
+      brokerPort: o.broker.port,
+      brokerTls: false,
+      language: o.language,
+      keepalive: 30,
+      merchantVpa: o.merchant?.vpa,
+      merchantName: o.merchant?.name,
+    };
     this.#device = startDevice(hal, defaults);
   }
 

@@ -15,6 +15,7 @@ async function refresh() {
     card.dataset.device = d.deviceId;
     const c = d.counters ?? { received: 0, announced: 0, duplicates: 0, rejected: 0 };
     card.innerHTML = `<h2>${d.deviceId} <small>(${d.product})</small></h2>
+      ${d.screen ? `<img class="screen" alt="${d.deviceId} screen" src="${d.screen}?t=${Date.now()}">` : ""}
       <p>session: <b class="state-${d.session}">${d.session}</b></p>
       <p>received ${c.received} · announced <b class="announced">${c.announced}</b> · duplicates ${c.duplicates} · rejected ${c.rejected}</p>
       <button data-action="${d.running ? "power-off" : "power-on"}">${d.running ? "Power off" : "Power on"}</button>
@@ -49,7 +50,7 @@ source.onmessage = (message) => {
   li.textContent = `${new Date(event.at).toLocaleTimeString()} ${event.device} ${event.name} ${fields}`;
   eventsEl.prepend(li);
   if (event.name === "wav-written") new Audio(`/wav/${event.device}/${event.fields.txn}.wav`).play().catch(() => {});
-  if (["announced", "rejected", "duplicate", "session"].includes(event.name)) refresh();
+  if (["announced", "rejected", "duplicate", "session", "screen"].includes(event.name)) refresh();
 };
 
 refresh();

@@ -10,6 +10,7 @@
  *   meter NAME COMPUTRONS
  *   info TEXT
  *   done COUNT          (last line; COUNT = ok + not ok lines)
+ *   load-error ERROR    (printed by the loader when the bundle throws while it loads)
  *
  * The run passed only if it exited 0 within the time limit, printed `done` with the right count,
  * printed no `not ok`, and XS reported no unhandled exception or rejection. XS exits 0 even when
@@ -17,10 +18,11 @@
  * XS-incompatible module (one that touches `setTimeout`, `require`, `process`...) shows up.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
+import { basename, dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { build, transform, type Plugin } from "esbuild";
 import { BUILD_SCRIPT, REPO_ROOT, xsnapBinaryPath } from "./xsnap-path";
 
 export interface CheckRun {
@@ -62,6 +64,24 @@ export function xsVersion(): string {
   return result.stdout.trim();
 }
 
+/**
+ * XS 13.3 (the engine in @agoric/xsnap 0.15) throws "ReferenceError: get ?: not initialized yet"
+ * when a static field initializer constructs its own class and that class declares instance
+ * fields (`class P { static B = new P(); x; }`), which @noble/curves does. Dependencies get their
+ * static fields lowered to assignments after the class; our own sources are bundled as written,
+ * so firmware that used the pattern would fail here as it would on that engine.
+ */
+const lowerDependencyStaticFields: Plugin = {
+  name: "lower-dependency-static-fields",
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      const result = await transform(source, { loader: "js", format: "esm", supported: { "class-static-field": false }, sourcefile: args.path });
+      return { contents: result.code, loader: "js" };
+    });
+  },
+};
+
 /** Bundles `entry` (a path from the repository root) into one ES module; returns its path. */
 export async function bundleCheck(entry: string, outDir: string, extension: ".js" | ".mjs" = ".js"): Promise<string> {
   const outfile = join(outDir, `${entry.replace(/[^A-Za-z0-9]+/g, "_")}${extension}`);
@@ -76,8 +96,22 @@ export async function bundleCheck(entry: string, outDir: string, extension: ".js
     target: "es2022",
     logLevel: "silent",
     absWorkingDir: REPO_ROOT,
+    plugins: [lowerDependencyStaticFields],
   });
   return outfile;
+}
+
+/**
+ * A loader next to the bundle that imports it dynamically, so an exception while the module
+ * loads (which XS would swallow) is reported as a `load-error` line.
+ */
+function writeLoader(bundle: string): string {
+  const loader = join(dirname(bundle), `load-${basename(bundle)}`);
+  const source = String.raw`const say = globalThis.print ?? ((line) => console.log(line));
+import(MODULE).catch((error) => say("load-error " + (String(error) + " " + String(error?.stack ?? "")).replace(/\s*\n\s*/g, " | ")));
+`;
+  writeFileSync(loader, source.replace("MODULE", JSON.stringify(`./${basename(bundle)}`)));
+  return loader;
 }
 
 /** Runs a command whose stdout speaks the line protocol, and judges the run. */
@@ -110,8 +144,8 @@ export async function runCheckOnXs(entry: string, options: RunOptions = {}): Pro
   const binary = ensureXsnap();
   const dir = mkdtempSync(join(tmpdir(), "payterm-xs-"));
   try {
-    const bundle = await bundleCheck(entry, dir);
-    const args = options.meterLimit === undefined ? ["-m", bundle] : ["-l", String(options.meterLimit), "-m", bundle];
+    const loader = writeLoader(await bundleCheck(entry, dir));
+    const args = options.meterLimit === undefined ? ["-m", loader] : ["-l", String(options.meterLimit), "-m", loader];
     return await runProtocol(binary, args, options);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -122,8 +156,8 @@ export async function runCheckOnXs(entry: string, options: RunOptions = {}): Pro
 export async function runCheckOnNode(entry: string, options: RunOptions = {}): Promise<CheckRun> {
   const dir = mkdtempSync(join(tmpdir(), "payterm-node-"));
   try {
-    const bundle = await bundleCheck(entry, dir, ".mjs");
-    return await runProtocol(process.execPath, [bundle], options);
+    const loader = writeLoader(await bundleCheck(entry, dir, ".mjs"));
+    return await runProtocol(process.execPath, [loader], options);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,6 +176,7 @@ function judge(raw: Pick<CheckRun, "stdout" | "stderr" | "exitCode" | "signal" |
     else if ((match = line.match(/^meter (\S+) (\d+)$/))) run.meters.set(match[1], Number(match[2]));
     else if ((match = line.match(/^info (.*)$/))) run.info.push(match[1]);
     else if ((match = line.match(/^done (\d+)$/))) run.done = Number(match[1]);
+    else if ((match = line.match(/^load-error (.*)$/))) run.problems.push(`the module failed to load: ${match[1]}`);
     else if (UNHANDLED.test(line)) run.problems.push(`XS: ${line}`);
     // Anything else (an echoed log line) is allowed.
   }
