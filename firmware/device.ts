@@ -6,6 +6,7 @@ import type { Hal } from "../hal/index";
 import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
+import { encodeAck } from "./payments/ack";
 import { Journal } from "./payments/journal";
 import { Keyring } from "./payments/keyring";
 import { PaymentPipeline } from "./payments/pipeline";
@@ -91,11 +92,17 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     publishAck: (payload) => session.publish(topics.acks, payload, 1),
   });
 
-  // A restart between journaling and announcing must not lose the announcement.
+  // A restart between journaling and announcing must not lose the announcement, and the service,
+  // whose message was already settled, still needs its ack: the session's outbox holds it.
   for (const entry of journal.unannounced()) {
     log.event("info", "recovered", { txn: entry.confirmation.transactionId, seq: entry.sequence });
     announcer?.announce(entry);
     journal.markAnnounced(entry);
+    session.publish(
+      topics.acks,
+      encodeAck({ status: "announced", transactionId: entry.confirmation.transactionId, reason: undefined, sequence: entry.sequence, at: clock.now() }),
+      1,
+    );
   }
 
   log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });

@@ -76,7 +76,7 @@ const lowerDependencyStaticFields: Plugin = {
   setup(pluginBuild) {
     pluginBuild.onLoad({ filter: /[\\/]node_modules[\\/].*\.m?js$/ }, async (args) => {
       const source = await readFile(args.path, "utf8");
-      const result = await transform(source, { loader: "js", format: "esm", supported: { "class-static-field": false }, sourcefile: args.path });
+      const result = await transform(source, { loader: "js", supported: { "class-static-field": false }, sourcefile: args.path });
       return { contents: result.code, loader: "js" };
     });
   },

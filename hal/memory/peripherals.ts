@@ -1,0 +1,114 @@
+/** The small HAL parts, each settable from a test: buttons, power, network, system info, log. */
+import type { ButtonId, Buttons } from "../buttons";
+import type { Log, LogFields, LogLevel } from "../log";
+import type { Network, NetworkStatus } from "../network";
+import type { Power, PowerStatus } from "../power";
+import type { Product, SystemInfo } from "../system";
+
+export class MemoryButtons implements Buttons {
+  readonly available: readonly ButtonId[];
+  onChange: ((button: ButtonId, pressed: boolean) => void) | undefined;
+
+  constructor(available: readonly ButtonId[] = ["volumeUp", "volumeDown", "replay", "power", "function"]) {
+    this.available = available;
+  }
+
+  /** Reports a debounced press then release. */
+  tap(button: ButtonId): void {
+    this.set(button, true);
+    this.set(button, false);
+  }
+
+  set(button: ButtonId, pressed: boolean): void {
+    if (!this.available.includes(button)) throw new Error(`buttons: this device has no ${button} button`);
+    this.onChange?.(button, pressed);
+  }
+}
+
+export class MemoryPower implements Power {
+  onChange: ((status: PowerStatus) => void) | undefined;
+  #status: PowerStatus = { batteryPercent: 100, charging: false };
+
+  status(): PowerStatus {
+    return { ...this.#status };
+  }
+
+  set(status: PowerStatus): void {
+    this.#status = { ...status };
+    this.onChange?.(this.status());
+  }
+}
+
+export class MemoryNetwork implements Network {
+  onChange: ((status: NetworkStatus) => void) | undefined;
+  #status: NetworkStatus = { link: "up", rssi: -55 };
+
+  status(): NetworkStatus {
+    return { ...this.#status };
+  }
+
+  set(status: NetworkStatus): void {
+    this.#status = { ...status };
+    this.onChange?.(this.status());
+  }
+}
+
+export interface MemorySystemOptions {
+  deviceId: string;
+  product: Product;
+  firmwareVersion?: string;
+  freeHeap?: number;
+  /** Runs when the firmware asks for a restart (the test decides what a restart means). */
+  onRestart?: () => void;
+}
+
+export class MemorySystem implements SystemInfo {
+  readonly deviceId: string;
+  readonly product: Product;
+  readonly firmwareVersion: string;
+  heapFree: number;
+  restarts = 0;
+  readonly #onRestart: (() => void) | undefined;
+
+  constructor(options: MemorySystemOptions) {
+    this.deviceId = options.deviceId;
+    this.product = options.product;
+    this.firmwareVersion = options.firmwareVersion ?? "0.0.0-test";
+    this.heapFree = options.freeHeap ?? 96 * 1024;
+    this.#onRestart = options.onRestart;
+  }
+
+  freeHeap(): number {
+    return this.heapFree;
+  }
+
+  restart(): void {
+    this.restarts++;
+    this.#onRestart?.();
+  }
+}
+
+export interface LogRecord {
+  level: LogLevel;
+  name: string;
+  fields: LogFields;
+}
+
+/** Keeps every event; `echo` (e.g. `print`) also writes each as one line. */
+export class RecordingLog implements Log {
+  readonly events: LogRecord[] = [];
+  readonly #echo: ((line: string) => void) | undefined;
+
+  constructor(echo?: (line: string) => void) {
+    this.#echo = echo;
+  }
+
+  event(level: LogLevel, name: string, fields: LogFields = {}): void {
+    this.events.push({ level, name, fields: { ...fields } });
+    if (this.#echo) this.#echo(`${level} ${name} ${JSON.stringify(fields)}`);
+  }
+
+  named(name: string): LogRecord[] {
+    return this.events.filter((event) => event.name === name);
+  }
+}
