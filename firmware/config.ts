@@ -3,6 +3,9 @@
  * simulator), overridden by what provisioning wrote to the "config" domain of the key-value store.
  */
 import type { KeyValueStore } from "../hal/kv";
+import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
+
+export const DEFAULT_TELEMETRY_EVERY_MS = 60_000;
 
 export const CONFIG_DOMAIN = "config";
 
@@ -16,12 +19,16 @@ export interface DeviceDefaults {
   language: string;
   /** MQTT keepalive, seconds. */
   keepalive: number;
+  /** Confirmations older than this on arrival fold into a "while you were offline" summary. */
+  lateAfterMs?: number;
+  /** How often telemetry is published, ms. */
+  telemetryEveryMs?: number;
   /** The merchant's UPI VPA and name, for the QR display's static code. */
   merchantVpa?: string;
   merchantName?: string;
 }
 
-export type DeviceConfig = DeviceDefaults;
+export type DeviceConfig = DeviceDefaults & Required<Pick<DeviceDefaults, "lateAfterMs" | "telemetryEveryMs">>;
 
 function stringOr(kv: KeyValueStore, key: string, fallback: string | undefined): string | undefined {
   const value = kv.get(CONFIG_DOMAIN, key);
@@ -43,6 +50,8 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     password: stringOr(kv, "pass", defaults.password),
     language: stringOr(kv, "lang", defaults.language) as string,
     keepalive: numberOr(kv, "keepalive", defaults.keepalive),
+    lateAfterMs: numberOr(kv, "lateMs", defaults.lateAfterMs ?? DEFAULT_LATE_AFTER_MS),
+    telemetryEveryMs: numberOr(kv, "telemetryMs", defaults.telemetryEveryMs ?? DEFAULT_TELEMETRY_EVERY_MS),
     merchantVpa: stringOr(kv, "vpa", defaults.merchantVpa),
     merchantName: stringOr(kv, "payee", defaults.merchantName),
   };

@@ -9,8 +9,10 @@ import { deviceTopics } from "./protocol/topics";
 import { encodeAck } from "./payments/ack";
 import { Journal } from "./payments/journal";
 import { Keyring } from "./payments/keyring";
+import { isLate, LateFolder } from "./payments/late-policy";
 import { PaymentPipeline } from "./payments/pipeline";
 import { MqttSession } from "./session";
+import { encodeTelemetry } from "./telemetry";
 import { QrDisplay } from "./qr-display/qr-display";
 import { staticUpiLink } from "./qr-display/upi-link";
 import { Announcer } from "./soundbox/announcer";
@@ -45,6 +47,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     language = FALLBACK_LANGUAGE;
   }
   const announcer = hal.audio ? new Announcer(hal.audio, language, log) : undefined;
+  const late = new LateFolder(hal.timers, (summary) => announcer?.announceOfflineSummary(summary));
   const screen = hal.display && hal.qr ? new QrDisplay(hal.display, hal.qr, hal.timers, log, merchantQr(config, log)) : undefined;
   screen?.showIdle();
 
@@ -86,6 +89,11 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     keyring: new Keyring(hal.kv),
     journal,
     announce: (entry) => {
+      if (isLate(entry, config.lateAfterMs)) {
+        log.event("info", "late", { txn: entry.confirmation.transactionId, ageMs: entry.receivedAt - entry.confirmation.confirmedAt });
+        late.add(entry);
+        return;
+      }
       announcer?.announce(entry);
       screen?.confirmed(entry);
     },
@@ -105,11 +113,24 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     );
   }
 
+  const telemetry = hal.timers.repeat(
+    () =>
+      session.publish(
+        topics.telemetry,
+        encodeTelemetry(hal, { counters: pipeline.counters, outboxDropped: () => session.dropped, journalUnreadable: journal.unreadableAtStart }),
+        0,
+      ),
+    config.telemetryEveryMs,
+  );
+
   log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });
   session.start();
   return {
     pipeline,
     session,
-    stop: () => session.stop(),
+    stop: () => {
+      hal.timers.clear(telemetry);
+      session.stop();
+    },
   };
 }

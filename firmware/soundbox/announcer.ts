@@ -2,6 +2,7 @@ import type { AudioOut } from "../../hal/audio";
 import type { Log } from "../../hal/log";
 import { currencyInfo, formatAmount } from "../money";
 import type { JournalEntry } from "../payments/journal";
+import type { LateSummary } from "../payments/late-policy";
 import type { Language } from "../voice/language";
 import { Player } from "./player";
 
@@ -37,5 +38,18 @@ export class Announcer {
       clips,
       onPlayed: () => this.#log.event("debug", "played", { txn: c.transactionId }),
     });
+  }
+
+  announceOfflineSummary(summary: LateSummary): void {
+    const currency = currencyInfo(summary.currency);
+    if (!currency) throw new Error(`journal holds unsupported currency ${summary.currency}`);
+    const clips = this.#language.offlineSummary({ count: summary.count, totalMinor: summary.totalMinor, currency });
+    this.#log.event("info", "offline-summary", {
+      count: summary.count,
+      total: formatAmount(summary.totalMinor, currency.exponent),
+      cur: summary.currency,
+      clips: clips.join(" "),
+    });
+    this.#player.play({ clips });
   }
 }

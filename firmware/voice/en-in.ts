@@ -3,7 +3,8 @@
  * stock en-IN synthesiser voices do not do, so this composes from word clips.
  */
 import { splitAmount } from "../money";
-import { providerClip, type Language, type PaymentWords } from "./language";
+import type { CurrencyInfo } from "../money";
+import { providerClip, type Language, type OfflineSummaryWords, type PaymentWords } from "./language";
 
 const UNITS = ["", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15", "n16", "n17", "n18", "n19"];
 const TENS = ["", "", "n20", "n30", "n40", "n50", "n60", "n70", "n80", "n90"];
@@ -56,22 +57,29 @@ const CURRENCY_WORDS: Record<string, [one: string, many: string, minorOne: strin
   IDR: ["rupiah", "rupiah", "sen", "sen"],
 };
 
+/** "<n> rupees and <m> paise", singular where it should be. */
+function amountWords(amountMinor: number, currency: CurrencyInfo): string[] {
+  const words = CURRENCY_WORDS[currency.code];
+  const { major, minor } = splitAmount(amountMinor, currency.exponent);
+  const out: string[] = [];
+  if (major > 0 || minor === 0) {
+    out.push(...indianNumber(major));
+    out.push(words ? (major === 1 ? words[0] : words[1]) : `cur_${currency.code.toLowerCase()}`);
+  }
+  if (minor > 0) {
+    if (major > 0) out.push("and");
+    out.push(...indianNumber(minor));
+    if (words) out.push(minor === 1 ? words[2] : words[3]);
+  }
+  return out;
+}
+
 export const englishIndia: Language = {
   code: "en-in",
   payment({ amountMinor, currency, provider }: PaymentWords): string[] {
-    const words = CURRENCY_WORDS[currency.code];
-    const { major, minor } = splitAmount(amountMinor, currency.exponent);
-    const out = ["received"];
-    if (major > 0 || minor === 0) {
-      out.push(...indianNumber(major));
-      out.push(words ? (major === 1 ? words[0] : words[1]) : `cur_${currency.code.toLowerCase()}`);
-    }
-    if (minor > 0) {
-      if (major > 0) out.push("and");
-      out.push(...indianNumber(minor));
-      if (words) out.push(minor === 1 ? words[2] : words[3]);
-    }
-    out.push("on", providerClip(provider));
-    return out;
+    return ["received", ...amountWords(amountMinor, currency), "on", providerClip(provider)];
+  },
+  offlineSummary({ count, totalMinor, currency }: OfflineSummaryWords): string[] {
+    return ["while_offline", "received", ...indianNumber(count), count === 1 ? "payment" : "payments", "total", ...amountWords(totalMinor, currency)];
   },
 };
