@@ -3,6 +3,7 @@
  *   payterm start [--broker URL] [--broker-port N] [--web-port N] [--state DIR] [--lang CODE]
  *   payterm pay --device ID --amount 250.00 --currency INR --provider UPI [--broker URL] [--state DIR] [--no-wait]
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -100,7 +101,8 @@ async function pay(args: string[]): Promise<number> {
   }
   const registry = new Registry(stateDir);
   if (!registry.get(o.device)) throw new UsageError(`device ${o.device} is not in ${registry.path}`);
-  const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id));
+  // A one-shot client: its own id (the simulator's service holds the stable one) and no session to leave behind.
+  const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id), { clientId: `payterm-cli-${randomUUID().slice(0, 8)}`, clean: true });
   try {
     const fields = await service.publish({ deviceId: o.device, amountMinor, currency: currency.code, provider: o.provider });
     console.log(`published ${fields.transactionId} to ${o.device} via ${brokerUrl}`);

@@ -8,7 +8,7 @@ import { VoicePack } from "./audio/voice-pack";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded";
 import { SimDevice } from "./device/sim-device";
 import { Registry } from "./registry";
-import { PaymentService } from "./service/payment-service";
+import { PaymentService, type PaymentServiceOptions } from "./service/payment-service";
 
 export interface SimulatorOptions {
   stateDir: string;
@@ -18,6 +18,8 @@ export interface SimulatorOptions {
   language?: string;
   devices?: { deviceId: string; product: "soundbox" | "qr-display" }[];
   merchant?: { vpa: string; name: string };
+  /** The payment service's client id, delivery policy and so on. */
+  service?: PaymentServiceOptions;
 }
 
 export const DEMO_MERCHANT = { vpa: "demo.store@okaxis", name: "Demo Store" };
@@ -62,7 +64,7 @@ export class Simulator {
       });
       devices.set(deviceId, device);
     }
-    const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id));
+    const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id), options.service);
     const simulator = new Simulator(options, brokerUrl, broker, registry, devices, service);
     for (const device of devices.values()) device.start();
     writeFileSync(join(options.stateDir, "broker.json"), JSON.stringify({ url: brokerUrl, pid: process.pid }));

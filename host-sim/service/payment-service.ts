@@ -1,24 +1,21 @@
 /**
  * The payment service's device-facing side: publishes signed confirmations at QoS 1 and follows
- * each transaction to the device's ack. Plain MQTT 3.1.1 only, so it runs against aedes,
- * mosquitto or a clustered broker alike.
+ * each transaction to the device's ack, republishing the same bytes until an ack arrives or the
+ * confirmation expires (delivery.ts). Plain MQTT 3.1.1 only, so it runs against aedes, mosquitto or
+ * a clustered broker alike. Its own session is persistent (clean = false, a stable client id), so
+ * acks that devices send while the service is away wait for it at the broker.
  */
 import { randomUUID } from "node:crypto";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopics, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
 import { decodeProtocolCbor } from "./cbor";
 import { signConfirmation, type ConfirmationFields, type DeviceKey } from "./confirmation";
+import { DeliveryTracker, type DeliveryPolicy, type DeliveryReport, type DeliveryState, type DeliveryStats, type DeviceAck } from "./delivery";
 
-export type DeliveryState = "published" | "announced" | "duplicate" | "rejected";
+export type { DeliveryPolicy, DeliveryReport, DeliveryState, DeliveryStats, DeviceAck } from "./delivery";
 
-export interface DeviceAck {
-  deviceId: string;
-  status: "announced" | "duplicate" | "rejected";
-  transactionId?: string;
-  reason?: string;
-  sequence?: number;
-  at: number;
-}
+/** The client id of the simulator's service; one-shot tools (the CLI) use their own. */
+export const SERVICE_CLIENT_ID = "payterm-payment-service";
 
 export interface PaymentRequest {
   deviceId: string;
@@ -26,13 +23,19 @@ export interface PaymentRequest {
   currency: string;
   provider: string;
   transactionId?: string;
+  /** Defaults to the delivery policy's defaultExpiresInMs. */
   expiresInMs?: number;
 }
 
-interface Tracked {
-  state: DeliveryState;
-  ack?: DeviceAck;
-  waiters: ((ack: DeviceAck) => void)[];
+export interface PaymentServiceOptions {
+  /** Stable across restarts, so the broker keeps the session; SERVICE_CLIENT_ID unless given. */
+  clientId?: string;
+  /** false (the default) keeps the session at the broker while the service is away. */
+  clean?: boolean;
+  /** For mqtts:// brokers: trust anchors and the service's own certificate. */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  reconnectPeriodMs?: number;
+  delivery?: Partial<DeliveryPolicy>;
 }
 
 export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | undefined {
@@ -56,25 +59,70 @@ export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | und
 }
 
 export class PaymentService {
-  readonly #tracked = new Map<string, Tracked>();
   readonly #ackListeners = new Set<(ack: DeviceAck) => void>();
+  readonly #delivery: DeliveryTracker;
 
   private constructor(
     readonly client: MqttClient,
     private readonly keyFor: (deviceId: string) => DeviceKey | undefined,
+    policy: Partial<DeliveryPolicy>,
   ) {
+    this.#delivery = new DeliveryTracker(
+      {
+        send: (deviceId, payload) => this.publishRaw(deviceId, payload),
+        get connected() {
+          return client.connected;
+        },
+      },
+      policy,
+    );
     client.on("message", (topic, payload) => {
       const parts = topic.split("/");
       if (parts.length !== 4 || parts[3] !== "ack") return;
       const ack = parseAck(parts[2], new Uint8Array(payload));
       if (ack) this.#onAck(ack);
     });
+    client.on("connect", () => this.#delivery.reconnected());
   }
 
-  static async connect(brokerUrl: string, keyFor: (deviceId: string) => DeviceKey | undefined, clientId = `payment-service-${randomUUID().slice(0, 8)}`): Promise<PaymentService> {
-    const client = await mqtt.connectAsync(brokerUrl, { clientId, clean: true, protocolVersion: 4, reconnectPeriod: 1000 });
-    await client.subscribeAsync(`${PROTOCOL_PREFIX}/+/ack`, { qos: 1 });
-    return new PaymentService(client, keyFor);
+  /** `options` may be a client id, as before. */
+  static async connect(brokerUrl: string, keyFor: (deviceId: string) => DeviceKey | undefined, options: string | PaymentServiceOptions = {}): Promise<PaymentService> {
+    const o: PaymentServiceOptions = typeof options === "string" ? { clientId: options } : options;
+    const clientOptions: IClientOptions = {
+      clientId: o.clientId ?? SERVICE_CLIENT_ID,
+      clean: o.clean ?? false,
+      protocolVersion: 4,
+      reconnectPeriod: o.reconnectPeriodMs ?? 1000,
+      connectTimeout: 10_000,
+      ...(o.tls && { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: true }),
+    };
+    const client = mqtt.connect(brokerUrl, clientOptions);
+    // The handlers are in place before CONNACK, so acks the broker kept for this session are not missed.
+    const service = new PaymentService(client, keyFor, o.delivery ?? {});
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => {
+          client.off("connect", onConnect);
+          reject(error);
+        };
+        const onConnect = () => {
+          client.off("error", onError);
+          resolve();
+        };
+        client.once("connect", onConnect);
+        client.once("error", onError);
+      });
+      await client.subscribeAsync(`${PROTOCOL_PREFIX}/+/ack`, { qos: 1 });
+    } catch (error) {
+      service.#delivery.close();
+      await client.endAsync(true);
+      throw error;
+    }
+    return service;
+  }
+
+  get policy(): DeliveryPolicy {
+    return this.#delivery.policy;
   }
 
   onAck(listener: (ack: DeviceAck) => void): () => void {
@@ -82,11 +130,33 @@ export class PaymentService {
     return () => this.#ackListeners.delete(listener);
   }
 
-  state(transactionId: string): DeliveryState | undefined {
-    return this.#tracked.get(transactionId)?.state;
+  /** Called on every delivery state change. */
+  onDelivery(listener: (report: DeliveryReport) => void): () => void {
+    return this.#delivery.onChange(listener);
   }
 
-  /** Publishes a signed confirmation; resolves with its transaction id once the broker has it. */
+  state(transactionId: string): DeliveryState | undefined {
+    return this.#delivery.report(transactionId)?.state;
+  }
+
+  /** The transaction's delivery: state, attempts and timestamps. */
+  delivery(transactionId: string): DeliveryReport | undefined {
+    return this.#delivery.report(transactionId);
+  }
+
+  deliveries(): DeliveryReport[] {
+    return this.#delivery.reports();
+  }
+
+  stats(): DeliveryStats {
+    return this.#delivery.stats();
+  }
+
+  /**
+   * Publishes a signed confirmation and keeps republishing it until the device acks or it expires.
+   * Resolves with its fields once the broker has the first copy (after waiting for room in the
+   * device's window, if it has too many outstanding).
+   */
   async publish(request: PaymentRequest): Promise<ConfirmationFields> {
     const key = this.keyFor(request.deviceId);
     if (!key) throw new Error(`no key registered for device ${request.deviceId}`);
@@ -98,48 +168,29 @@ export class PaymentService {
       currency: request.currency,
       provider: request.provider,
       confirmedAt: now,
-      ...(request.expiresInMs === undefined ? {} : { expiresAt: now + request.expiresInMs }),
+      expiresAt: now + (request.expiresInMs ?? this.#delivery.policy.defaultExpiresInMs),
     };
-    if (!this.#tracked.has(fields.transactionId)) this.#tracked.set(fields.transactionId, { state: "published", waiters: [] });
-    await this.publishRaw(request.deviceId, signConfirmation(fields, key));
+    await this.#delivery.deliver(fields.transactionId, fields.deviceId, signConfirmation(fields, key), fields.expiresAt as number);
     return fields;
   }
 
-  /** Sends bytes as they are to a device's payment topic (for replays and bad-input tests). */
+  /** Sends bytes as they are to a device's payment topic, untracked (for replays and bad-input tests). */
   async publishRaw(deviceId: string, payload: Uint8Array): Promise<void> {
     await this.client.publishAsync(deviceTopics(deviceId).payments, Buffer.from(payload), { qos: 1 });
   }
 
-  /** Resolves with the device's ack for the transaction. */
+  /** Resolves with the device's ack for the transaction; rejects if it expires first. */
   waitForAck(transactionId: string, timeoutMs = 10_000): Promise<DeviceAck> {
-    let tracked = this.#tracked.get(transactionId);
-    if (!tracked) this.#tracked.set(transactionId, (tracked = { state: "published", waiters: [] }));
-    if (tracked.ack) return Promise.resolve(tracked.ack);
-    const entry = tracked;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ack for ${transactionId} within ${timeoutMs} ms`)), timeoutMs);
-      entry.waiters.push((ack) => {
-        clearTimeout(timer);
-        resolve(ack);
-      });
-    });
+    return this.#delivery.waitForAck(transactionId, timeoutMs);
   }
 
   async close(): Promise<void> {
+    this.#delivery.close();
     await this.client.endAsync();
   }
 
   #onAck(ack: DeviceAck): void {
     for (const listener of this.#ackListeners) listener(ack);
-    if (!ack.transactionId) return;
-    let tracked = this.#tracked.get(ack.transactionId);
-    if (!tracked) this.#tracked.set(ack.transactionId, (tracked = { state: ack.status, waiters: [] }));
-    // The first ack decides; a later "duplicate" (a redelivery) does not undo "announced".
-    if (!tracked.ack) {
-      tracked.ack = ack;
-      tracked.state = ack.status;
-    }
-    const waiters = tracked.waiters.splice(0);
-    for (const waiter of waiters) waiter(tracked.ack);
+    this.#delivery.acked(ack);
   }
 }
