@@ -3,6 +3,8 @@
  * a domain is an NVS namespace, names are at most 15 characters, values at most 4000 bytes,
  * numbers are stored as signed 32-bit integers.
  */
+import { utf8Length } from "./utf8";
+
 export type KvValue = string | number | boolean | ArrayBuffer;
 
 export interface KeyValueStore {
@@ -25,20 +27,6 @@ export class KvError extends Error {
     super(message);
     this.name = "KvError";
   }
-}
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }
 
 function checkName(kind: "domain" | "key", name: string): void {

@@ -6,6 +6,7 @@
 import qrCode from "qrcode";
 import type { QrSymbolView } from "../display";
 import { QrTooLargeError, type QrEncoder } from "../qr";
+import { utf8Length } from "../utf8";
 
 const MIN_VERSION = 1;
 const MAX_VERSION = 40;
@@ -29,16 +30,3 @@ export class NativeQrEncoder implements QrEncoder {
   }
 }
 
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
