@@ -82,7 +82,12 @@ export class PaymentService {
       const ack = parseAck(parts[2], new Uint8Array(payload));
       if (ack) this.#onAck(ack);
     });
-    client.on("connect", () => this.#delivery.reconnected());
+    client.on("connect", () => {
+      // Small MQTT packets must not wait for the previous segment's TCP ACK (Nagle and delayed
+      // ACK together add 40 ms to a publish that follows a PUBACK).
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+      this.#delivery.reconnected();
+    });
   }
 
   /** `options` may be a client id, as before. */
