@@ -52,6 +52,22 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
 };
 
 /** What the service knows about one transaction's delivery; times are ms since the epoch. */
+function initialReport(transactionId: string, deviceId: string | undefined, expiresAt: number | undefined): DeliveryReport {
+  return {
+    transactionId,
+    deviceId,
+    state: "published",
+    attempts: 0,
+    firstPublishedAt: undefined,
+    lastPublishedAt: undefined,
+    nextAttemptAt: undefined,
+    expiresAt,
+    settledAt: undefined,
+    ack: undefined,
+    duplicateAcks: 0,
+  };
+}
+
 export interface DeliveryReport {
   transactionId: string;
   deviceId: string | undefined;
@@ -203,19 +219,7 @@ export class DeliveryTracker {
     const sequence = await lane.take();
     const now = this.now();
     const delivery: Delivery = {
-      report: {
-        transactionId,
-        deviceId,
-        state: "published",
-        attempts: 0,
-        firstPublishedAt: undefined,
-        lastPublishedAt: undefined,
-        nextAttemptAt: undefined,
-        expiresAt,
-        settledAt: undefined,
-        ack: undefined,
-        duplicateAcks: 0,
-      },
+      report: initialReport(transactionId, deviceId, expiresAt),
       payload,
       sequence,
       timer: undefined,
@@ -299,19 +303,7 @@ export class DeliveryTracker {
   #untracked(transactionId: string, deviceId: string | undefined): Delivery {
     // Sent by publishRaw or by an earlier run of the service: nothing to retry.
     return {
-      report: {
-        transactionId,
-        deviceId,
-        state: "published",
-        attempts: 0,
-        firstPublishedAt: undefined,
-        lastPublishedAt: undefined,
-        nextAttemptAt: undefined,
-        expiresAt: undefined,
-        settledAt: undefined,
-        ack: undefined,
-        duplicateAcks: 0,
-      },
+      report: initialReport(transactionId, deviceId, undefined),
       payload: undefined,
       sequence: -1,
       timer: undefined,
