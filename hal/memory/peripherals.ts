@@ -33,8 +33,9 @@ export class MemoryPower implements Power {
     return { ...this.#status };
   }
 
-  set(status: PowerStatus): void {
-    this.#status = { ...status };
+  /** Changes the given fields and reports the whole new status. */
+  set(status: Partial<PowerStatus>): void {
+    this.#status = { ...this.#status, ...status };
     this.onChange?.(this.status());
   }
 }
@@ -47,8 +48,9 @@ export class MemoryNetwork implements Network {
     return { ...this.#status };
   }
 
-  set(status: NetworkStatus): void {
-    this.#status = { ...status };
+  /** Changes the given fields and reports the whole new status. */
+  set(status: Partial<NetworkStatus>): void {
+    this.#status = { ...this.#status, ...status };
     this.onChange?.(this.status());
   }
 }

@@ -18,7 +18,8 @@ import { hostQrEncoder } from "../hal/qr-encoder";
 import { MqttJsTransport } from "../hal/mqttjs-transport";
 import { nodeClock, NodeTimers } from "../hal/node-clock";
 import { nodeCrypto } from "../hal/node-crypto";
-import { SimButtons, SimNetwork, SimPower } from "../hal/panel";
+import { MemoryNetwork, MemoryPower } from "../../hal/memory/peripherals";
+import { SimButtons } from "../hal/panel";
 import { RecordingAudio } from "../hal/recording-audio";
 import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
@@ -50,8 +51,8 @@ export interface SimDeviceOptions {
 export class SimDevice {
   readonly log: EventLog;
   readonly buttons: SimButtons;
-  readonly power = new SimPower();
-  readonly network = new SimNetwork();
+  readonly power = new MemoryPower();
+  readonly network = new MemoryNetwork();
   #timers = new NodeTimers();
   #transport = new MqttJsTransport();
   #device: Device | undefined;
@@ -97,7 +98,10 @@ export class SimDevice {
         deviceId: o.deviceId,
         product: o.product,
         firmwareVersion: FIRMWARE_VERSION,
-        freeHeap: () => process.memoryUsage().heapTotal - process.memoryUsage().heapUsed,
+        freeHeap: () => {
+          const heap = process.memoryUsage();
+          return heap.heapTotal - heap.heapUsed;
+        },
         restart: () => this.restart(),
       },
       log: this.log,

@@ -22,7 +22,8 @@ import { FileKv } from "../../host-sim/hal/file-kv";
 import { MqttJsTransport } from "../../host-sim/hal/mqttjs-transport";
 import { nodeClock, NodeTimers } from "../../host-sim/hal/node-clock";
 import { nodeCrypto } from "../../host-sim/hal/node-crypto";
-import { SimButtons, SimNetwork, SimPower } from "../../host-sim/hal/panel";
+import { MemoryNetwork, MemoryPower } from "../../hal/memory/peripherals";
+import { SimButtons } from "../../host-sim/hal/panel";
 import { RecordingAudio } from "../../host-sim/hal/recording-audio";
 import { PaymentService } from "../../host-sim/service/payment-service";
 import { Mosquitto } from "../support/mosquitto";
@@ -113,8 +114,8 @@ describe("MQTT over TLS with per-device client certificates (private mosquitto)"
       mqtt: new TlsTransport(new MqttJsTransport(), { ca: ca.ca.cert, cert: deviceCert.cert, key: deviceCert.key }),
       crypto: nodeCrypto,
       buttons: new SimButtons(["power"]),
-      power: new SimPower(),
-      network: new SimNetwork(),
+      power: new MemoryPower(),
+      network: new MemoryNetwork(),
       system: { deviceId: DEVICE, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
       log,
       audio,
