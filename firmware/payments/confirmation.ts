@@ -7,6 +7,7 @@
  */
 import { isCborMap, type CborMap, type CborValue } from "../protocol/cbor";
 import { currencyInfo, MAX_AMOUNT_MINOR } from "../money";
+import { DEVICE_ID } from "../protocol/topics";
 import { Reason, Rejection } from "./reasons";
 
 export const PROTOCOL_VERSION = 1;
@@ -73,6 +74,6 @@ export function parseConfirmation(body: CborValue): PaymentConfirmation {
   const confirmedAt = timestamp(required(body, "ts", transactionId), "ts", transactionId);
   const expiry = field(body, "exp");
   const expiresAt = expiry === undefined ? undefined : timestamp(expiry, "exp", transactionId);
-  const deviceId = text(body, "dev", /^[A-Za-z0-9_-]{1,64}$/, transactionId);
+  const deviceId = text(body, "dev", DEVICE_ID, transactionId);
   return { transactionId, amountMinor: amount, currency, provider, confirmedAt, expiresAt, deviceId };
 }

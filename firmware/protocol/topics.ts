@@ -14,7 +14,8 @@ export interface DeviceTopics {
   commands: string;
 }
 
-const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a device id may be: it is a topic level and an MQTT client id. */
+export const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isValidDeviceId(id: string): boolean {
   return DEVICE_ID.test(id);
