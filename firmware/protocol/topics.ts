@@ -12,6 +12,8 @@ export interface DeviceTopics {
   telemetry: string;
   /** Commands, service -> device, QoS 1. */
   commands: string;
+  /** Charge requests for a QR display, service or point of sale -> device, QoS 1. */
+  charges: string;
 }
 
 /** What a device id may be: it is a topic level and an MQTT client id. */
@@ -30,5 +32,6 @@ export function deviceTopics(deviceId: string): DeviceTopics {
     status: `${base}/status`,
     telemetry: `${base}/telemetry`,
     commands: `${base}/cmd`,
+    charges: `${base}/charge`,
   };
 }

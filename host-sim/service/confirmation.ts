@@ -3,9 +3,8 @@
  * (docs/protocol.md). The device's half is firmware/payments.
  */
 import { createHmac } from "node:crypto";
+import { TAG_DOMAINS, type MessageKind } from "../../firmware/protocol/tag";
 import { encodeProtocolCbor } from "./cbor";
-
-export const PAYMENT_TAG_DOMAIN = Buffer.from("payterm/v1/pay\0", "utf8");
 
 export interface DeviceKey {
   keyId: string;
@@ -35,12 +34,13 @@ export function encodeBody(fields: ConfirmationFields): Uint8Array {
   });
 }
 
-export function tagBody(key: Uint8Array, body: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac("sha256", key).update(PAYMENT_TAG_DOMAIN).update(body).digest());
+export function tagBody(key: Uint8Array, body: Uint8Array, kind: MessageKind = "payment"): Uint8Array {
+  return new Uint8Array(createHmac("sha256", key).update(TAG_DOMAINS[kind], "utf8").update(body).digest());
 }
 
-export function sealEnvelope(body: Uint8Array, deviceKey: DeviceKey): Uint8Array {
-  return encodeProtocolCbor({ v: 1, kid: deviceKey.keyId, body, tag: tagBody(deviceKey.key, body) });
+/** The envelope every authenticated message travels in; `kind` picks the tag's domain. */
+export function sealEnvelope(body: Uint8Array, deviceKey: DeviceKey, kind: MessageKind = "payment"): Uint8Array {
+  return encodeProtocolCbor({ v: 1, kid: deviceKey.keyId, body, tag: tagBody(deviceKey.key, body, kind) });
 }
 
 export function signConfirmation(fields: ConfirmationFields, deviceKey: DeviceKey): Uint8Array {

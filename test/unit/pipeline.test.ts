@@ -78,6 +78,8 @@ describe("payment pipeline", () => {
       const altered = body({ amt: 2500000 });
       return encodeProtocolCbor({ v: 1, kid: "k1", body: altered, tag: tagBody(KEY.key, original) });
     }, "bad_tag"],
+    ["a body tagged as a command, not a payment", () => sealEnvelope(body(), KEY, "command"), "bad_tag"],
+    ["a body tagged as a charge request, not a payment", () => sealEnvelope(body(), KEY, "charge"), "bad_tag"],
     ["a signed body that is not CBOR", () => sealEnvelope(new Uint8Array([0xff, 0x00]), KEY), "bad_body"],
     ["a future body version", () => sealEnvelope(body({ v: 2 }), KEY), "unsupported_version"],
     ["a missing transaction id", () => sealEnvelope(body({ txn: undefined }), KEY), "missing_field"],
