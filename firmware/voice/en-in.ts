@@ -2,9 +2,8 @@
  * Indian English: amounts in the Indian numbering system (thousand, lakh, crore), which the
  * stock en-IN synthesiser voices do not do, so this composes from word clips.
  */
-import { splitAmount } from "../money";
-import type { CurrencyInfo } from "../money";
-import { providerClip, type Language, type OfflineSummaryWords, type PaymentWords } from "./language";
+import { splitAmount, type CurrencyInfo } from "../money";
+import { providerClip, type CountTotalWords, type Language, type PaymentWords, type Prompt } from "./language";
 
 const UNITS = ["", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11", "n12", "n13", "n14", "n15", "n16", "n17", "n18", "n19"];
 const TENS = ["", "", "n20", "n30", "n40", "n50", "n60", "n70", "n80", "n90"];
@@ -26,13 +25,12 @@ function belowThousand(n: number, out: string[]): void {
   belowHundred(n, out);
 }
 
-/** Clip names for a whole number below 1000 crore (10^10) in the Indian system. */
-export function indianNumber(n: number): string[] {
-  if (n === 0) return ["n0"];
-  const out: string[] = [];
+function indianInto(n: number, out: string[]): void {
   const crore = Math.floor(n / 10_000_000);
   if (crore) {
-    belowThousand(crore, out);
+    // Past 99 crore the count of crores is itself an Indian number: "one thousand crore".
+    if (crore >= 1000) indianInto(crore, out);
+    else belowThousand(crore, out);
     out.push("crore");
   }
   const lakh = Math.floor((n % 10_000_000) / 100_000);
@@ -46,6 +44,13 @@ export function indianNumber(n: number): string[] {
     out.push("thousand");
   }
   belowThousand(n % 1000, out);
+}
+
+/** Clip names for a whole number in the Indian system: 1,25,000 is "one lakh twenty five thousand". */
+export function indianNumber(n: number): string[] {
+  if (n === 0) return ["n0"];
+  const out: string[] = [];
+  indianInto(n, out);
   return out;
 }
 
@@ -74,12 +79,40 @@ function amountWords(amountMinor: number, currency: CurrencyInfo): string[] {
   return out;
 }
 
+function countOf(count: number): string[] {
+  return [...indianNumber(count), count === 1 ? "payment" : "payments"];
+}
+
+const PROMPT_CLIPS: Record<Prompt, string[]> = {
+  ready: ["device_ready"],
+  connected: ["connected"],
+  no_network: ["no_network"],
+  battery_low: ["battery_low"],
+  charging: ["charging"],
+};
+
 export const englishIndia: Language = {
   code: "en-in",
+  name: "English (India)",
   payment({ amountMinor, currency, provider }: PaymentWords): string[] {
-    return ["received", ...amountWords(amountMinor, currency), "on", providerClip(provider)];
+    const via = providerClip(provider);
+    return ["received", ...amountWords(amountMinor, currency), ...(via ? ["on", via] : [])];
   },
-  offlineSummary({ count, totalMinor, currency }: OfflineSummaryWords): string[] {
-    return ["while_offline", "received", ...indianNumber(count), count === 1 ? "payment" : "payments", "total", ...amountWords(totalMinor, currency)];
+  offlineSummary({ count, totalMinor, currency }: CountTotalWords): string[] {
+    return ["while_offline", "received", ...countOf(count), "total", ...amountWords(totalMinor, currency)];
   },
+  burstSummary({ count, totalMinor, currency }: CountTotalWords): string[] {
+    return ["received", ...countOf(count), "total", ...amountWords(totalMinor, currency)];
+  },
+  dailySummary({ count, totalMinor, currency }: CountTotalWords): string[] {
+    if (count === 0) return ["today", "no_payments"];
+    return ["today", ...countOf(count), "total", ...amountWords(totalMinor, currency)];
+  },
+  volume(level: number): string[] {
+    return ["volume", ...indianNumber(level)];
+  },
+  prompt(prompt: Prompt): string[] {
+    return PROMPT_CLIPS[prompt];
+  },
+  number: indianNumber,
 };

@@ -32,6 +32,24 @@ describe("Indian English numbers (thousand, lakh, crore)", () => {
     expect(englishIndia.payment({ amountMinor: 100, currency: inr, provider: "Google Pay" }).join(" ")).toBe("received n1 rupee on prov_google_pay");
     expect(englishIndia.payment({ amountMinor: 1, currency: inr, provider: "Paytm" }).join(" ")).toBe("received n1 paisa on prov_paytm");
   });
+
+  it("leaves out a provider the packs cannot name", () => {
+    const inr = currencyInfo("INR")!;
+    expect(englishIndia.payment({ amountMinor: 500, currency: inr, provider: "Acme Wallet" }).join(" ")).toBe("received n5 rupees");
+  });
+
+  it("says the burst and daily summaries, the volume and the prompts", () => {
+    const inr = currencyInfo("INR")!;
+    expect(englishIndia.burstSummary({ count: 12, totalMinor: 340000, currency: inr }).join(" ")).toBe("received n12 payments total n3 thousand n4 hundred rupees");
+    expect(englishIndia.dailySummary({ count: 1, totalMinor: 5000, currency: inr }).join(" ")).toBe("today n1 payment total n50 rupees");
+    expect(englishIndia.dailySummary({ count: 0, totalMinor: 0, currency: inr }).join(" ")).toBe("today no_payments");
+    expect(englishIndia.volume(7).join(" ")).toBe("volume n7");
+    expect(englishIndia.prompt("no_network")).toEqual(["no_network"]);
+  });
+
+  it("counts crores past 99 in the Indian system", () => {
+    expect(words(12_345_0000000)).toBe("<12> thousand <3> hundred <40> <5> crore");
+  });
 });
 
 describe("amounts", () => {
