@@ -3,6 +3,8 @@
  * The Moddable build (hal/moddable/main.ts) and the simulator both call this, and nothing else.
  */
 import type { Hal } from "../hal/index";
+import { CommandDispatcher } from "./commands/dispatcher";
+import { CommandLedger } from "./commands/ledger";
 import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
@@ -20,6 +22,8 @@ import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 
 export interface Device {
   readonly pipeline: PaymentPipeline;
+  /** Features register their commands here (firmware/commands/README.md). */
+  readonly commands: CommandDispatcher;
   readonly session: MqttSession;
   stop(): void;
 }
@@ -71,22 +75,25 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     onlineStatus: () => status(true),
     offlineStatus: status(false),
     onMessage: (message, settle) => {
-      if (message.topic !== topics.payments) {
+      if (message.topic === topics.payments) {
+        log.event("info", "received", { bytes: message.payload.length, qos: message.qos });
+        pipeline.receive(message.payload, settle);
+      } else if (message.topic === topics.commands) {
+        commands.receive(message.payload, settle);
+      } else {
         settle();
-        return;
       }
-      log.event("info", "received", { bytes: message.payload.length, qos: message.qos });
-      pipeline.receive(message.payload, settle);
     },
     onStateChange: (state) => log.event("info", "session", { state }),
   });
 
+  const keyring = new Keyring(hal.kv);
   const pipeline = new PaymentPipeline({
     deviceId: system.deviceId,
     clock,
     crypto: hal.crypto,
     log,
-    keyring: new Keyring(hal.kv),
+    keyring,
     journal,
     announce: (entry) => {
       if (isLate(entry, config.lateAfterMs)) {
@@ -98,6 +105,16 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       screen?.confirmed(entry);
     },
     publishAck: (payload) => session.publish(topics.acks, payload, 1),
+  });
+
+  const commands = new CommandDispatcher({
+    deviceId: system.deviceId,
+    clock,
+    crypto: hal.crypto,
+    log,
+    keyring,
+    ledger: new CommandLedger(hal.kv),
+    publishResult: (payload) => session.publish(topics.commandResults, payload, 1),
   });
 
   // A restart between journaling and announcing must not lose the announcement, and the service,
@@ -127,6 +144,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   session.start();
   return {
     pipeline,
+    commands,
     session,
     stop: () => {
       hal.timers.clear(telemetry);

@@ -5,6 +5,11 @@
  * Each slot is one NVS key holding one entry with a sequence number. NVS writes a key atomically,
  * so a restart in the middle of an append leaves either the old entry or the new one; the head of
  * the ring is derived from the highest sequence found at start, never stored on its own.
+ *
+ * A ring forgets, so it also keeps a floor: the latest confirmation time (`ts`, the service's
+ * clock) of any entry it has overwritten. A confirmation stamped at or before the floor may be
+ * one it has forgotten, and the pipeline refuses it as too old. Each entry carries the floor as it
+ * was when the entry was written, so the floor is rebuilt at start with no write of its own.
  */
 import type { KeyValueStore } from "../../hal/kv";
 import { CborError, decodeCbor, encodeCbor, isCborMap } from "../protocol/cbor";
@@ -21,6 +26,8 @@ export interface JournalEntry {
   /** When the device journaled it, ms since the epoch. */
   receivedAt: number;
   confirmation: PaymentConfirmation;
+  /** The journal's floor when this entry was written. */
+  floor: number;
 }
 
 function slotKey(slot: number): string {
@@ -33,6 +40,7 @@ function encodeEntry(entry: JournalEntry): ArrayBuffer {
     s: entry.sequence,
     st: entry.state === "announced" ? 1 : 0,
     r: entry.receivedAt,
+    f: entry.floor,
     txn: c.transactionId,
     amt: c.amountMinor,
     cur: c.currency,
@@ -48,13 +56,15 @@ function decodeEntry(stored: ArrayBuffer): JournalEntry | undefined {
   try {
     const m = decodeCbor(new Uint8Array(stored));
     if (!isCborMap(m)) return undefined;
-    const { s, st, r, txn, amt, cur, prov, ts, dev, exp } = m;
+    const { s, st, r, f, txn, amt, cur, prov, ts, dev, exp } = m;
     if (typeof s !== "number" || typeof r !== "number" || typeof txn !== "string" || typeof amt !== "number") return undefined;
     if (typeof cur !== "string" || typeof prov !== "string" || typeof ts !== "number" || typeof dev !== "string") return undefined;
     return {
       sequence: s,
       state: st === 1 ? "announced" : "journaled",
       receivedAt: r,
+      // Entries written before floors existed count as floor 0.
+      floor: typeof f === "number" ? f : 0,
       confirmation: {
         transactionId: txn,
         amountMinor: amt,
@@ -78,6 +88,7 @@ export class Journal {
   readonly #index = new Map<string, number>();
   #slots: (JournalEntry | undefined)[];
   #nextSequence = 1;
+  #floor = 0;
   /** Slots whose stored bytes could not be read at start (counted for telemetry). */
   readonly unreadableAtStart: number;
 
@@ -86,6 +97,7 @@ export class Journal {
     this.#capacity = capacity;
     this.#slots = new Array(capacity);
     let unreadable = 0;
+    let newestConfirmed = 0;
     for (let slot = 0; slot < capacity; slot++) {
       const stored = kv.get(JOURNAL_DOMAIN, slotKey(slot));
       if (stored === undefined) continue;
@@ -97,12 +109,22 @@ export class Journal {
       this.#slots[slot] = entry;
       this.#index.set(entry.confirmation.transactionId, entry.sequence);
       if (entry.sequence >= this.#nextSequence) this.#nextSequence = entry.sequence + 1;
+      if (entry.floor > this.#floor) this.#floor = entry.floor;
+      if (entry.confirmation.confirmedAt > newestConfirmed) newestConfirmed = entry.confirmation.confirmedAt;
     }
+    // An unreadable slot may have held any recent transaction: only confirmations stamped after
+    // every readable one are certainly new.
+    if (unreadable > 0 && newestConfirmed > this.#floor) this.#floor = newestConfirmed;
     this.unreadableAtStart = unreadable;
   }
 
   get capacity(): number {
     return this.#capacity;
+  }
+
+  /** Confirmations stamped at or before this instant (service clock) may have been forgotten. */
+  get floor(): number {
+    return this.#floor;
   }
 
   find(transactionId: string): JournalEntry | undefined {
@@ -112,10 +134,12 @@ export class Journal {
 
   /** Persists the confirmation; throws if the store refuses, in which case nothing changed. */
   append(confirmation: PaymentConfirmation, receivedAt: number): JournalEntry {
-    const entry: JournalEntry = { sequence: this.#nextSequence, state: "journaled", receivedAt, confirmation };
-    const slot = entry.sequence % this.#capacity;
-    this.#kv.set(JOURNAL_DOMAIN, slotKey(slot), encodeEntry(entry));
+    const slot = this.#nextSequence % this.#capacity;
     const evicted = this.#slots[slot];
+    const floor = evicted && evicted.confirmation.confirmedAt > this.#floor ? evicted.confirmation.confirmedAt : this.#floor;
+    const entry: JournalEntry = { sequence: this.#nextSequence, state: "journaled", receivedAt, confirmation, floor };
+    this.#kv.set(JOURNAL_DOMAIN, slotKey(slot), encodeEntry(entry));
+    this.#floor = floor;
     if (evicted) this.#index.delete(evicted.confirmation.transactionId);
     this.#slots[slot] = entry;
     this.#index.set(confirmation.transactionId, entry.sequence);

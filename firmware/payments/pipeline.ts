@@ -15,6 +15,13 @@ import type { Keyring } from "./keyring";
 import { Reason, Rejection } from "./reasons";
 import { verifyConfirmation } from "./verify";
 
+/**
+ * Confirmations older than this on arrival (device clock) are refused as too old, with or without
+ * an expiry: a device whose journal was erased must not announce a captured confirmation from
+ * long ago, and a day is far beyond any outage the late policy folds into a summary.
+ */
+export const MAX_CONFIRMATION_AGE_MS = 24 * 60 * 60_000;
+
 export interface PipelineOptions {
   deviceId: string;
   clock: Clock;
@@ -68,14 +75,20 @@ export class PaymentPipeline {
   }
 
   #admit(confirmation: PaymentConfirmation, now: number): Outcome {
-    const known = this.#o.journal.find(confirmation.transactionId);
+    const { journal } = this.#o;
+    const id = confirmation.transactionId;
+    const known = journal.find(id);
     if (known) return { status: "duplicate", entry: known };
     if (confirmation.expiresAt !== undefined && now > confirmation.expiresAt)
-      throw new Rejection(Reason.expired, `expired ${now - confirmation.expiresAt} ms ago`, confirmation.transactionId);
+      throw new Rejection(Reason.expired, `expired ${now - confirmation.expiresAt} ms ago`, id);
+    if (confirmation.confirmedAt <= journal.floor)
+      throw new Rejection(Reason.tooOld, `confirmed at ${confirmation.confirmedAt}, not after ${journal.floor}, the oldest the journal can tell apart`, id);
+    if (now - confirmation.confirmedAt > MAX_CONFIRMATION_AGE_MS)
+      throw new Rejection(Reason.tooOld, `confirmed ${now - confirmation.confirmedAt} ms ago, more than ${MAX_CONFIRMATION_AGE_MS}`, id);
     try {
       return { status: "announced", entry: this.#o.journal.append(confirmation, now) };
     } catch (error) {
-      throw new Rejection(Reason.journalFailed, error instanceof Error ? error.message : String(error), confirmation.transactionId);
+      throw new Rejection(Reason.journalFailed, error instanceof Error ? error.message : String(error), id);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * Why a confirmation was not announced. The codes travel in acks and telemetry, so they are
- * part of the protocol: add new ones, never renumber or reuse.
+ * Why a confirmation was not announced, or a command not run. The codes travel in acks, command
+ * results and telemetry, so they are part of the protocol: add new ones, never renumber or reuse.
  */
 export const Reason = Object.freeze({
   tooLarge: "too_large",
@@ -18,10 +18,21 @@ export const Reason = Object.freeze({
   expired: "expired",
   duplicate: "duplicate",
   journalFailed: "journal_failed",
+  /** Older than what the journal (or the command ledger) can still de-duplicate. */
+  tooOld: "too_old",
+  /** Commands (firmware/commands): no handler is registered under the name. */
+  unknownCommand: "unknown_command",
+  /** Commands: the handler refused its arguments. */
+  badArgs: "bad_args",
+  /** Commands: key management needs the current key, not one being retired. */
+  keyNotCurrent: "key_not_current",
+  /** Commands: the handler failed while running. */
+  commandFailed: "command_failed",
 } as const);
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 
 export class Rejection {
+  /** `transactionId` is the transaction's id, or the command's, when it could be read. */
   constructor(readonly reason: ReasonCode, readonly detail: string, readonly transactionId?: string) {}
 }

@@ -12,6 +12,8 @@ export interface DeviceTopics {
   telemetry: string;
   /** Commands, service -> device, QoS 1. */
   commands: string;
+  /** One result per command, device -> service, QoS 1. */
+  commandResults: string;
   /** Charge requests for a QR display, service or point of sale -> device, QoS 1. */
   charges: string;
 }
@@ -32,6 +34,7 @@ export function deviceTopics(deviceId: string): DeviceTopics {
     status: `${base}/status`,
     telemetry: `${base}/telemetry`,
     commands: `${base}/cmd`,
+    commandResults: `${base}/cmdack`,
     charges: `${base}/charge`,
   };
 }

@@ -8,11 +8,24 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopics, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
-import { decodeProtocolCbor } from "./cbor";
+import { decodeProtocolCbor, type CborPlain } from "./cbor";
+import { parseCommandResult, signCommand, type CommandFields, type CommandResult } from "./command";
+import { CommandTracker, type CommandPolicy } from "./command-tracker";
 import { signConfirmation, type ConfirmationFields, type DeviceKey } from "./confirmation";
 import { DeliveryTracker, type DeliveryPolicy, type DeliveryReport, type DeliveryState, type DeliveryStats, type DeviceAck } from "./delivery";
 
 export type { DeliveryPolicy, DeliveryReport, DeliveryState, DeliveryStats, DeviceAck } from "./delivery";
+export type { CommandResult } from "./command";
+
+/** How long a command stays valid unless the caller says otherwise. */
+export const DEFAULT_COMMAND_EXPIRY_MS = 60_000;
+
+export interface CommandOptions {
+  /** Defaults to a fresh unique id. */
+  id?: string;
+  /** Defaults to DEFAULT_COMMAND_EXPIRY_MS; the device refuses more than 24 hours. */
+  expiresInMs?: number;
+}
 
 /** The client id of the simulator's service; one-shot tools (the CLI) use their own. */
 export const SERVICE_CLIENT_ID = "payterm-payment-service";
@@ -36,6 +49,7 @@ export interface PaymentServiceOptions {
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   reconnectPeriodMs?: number;
   delivery?: Partial<DeliveryPolicy>;
+  commands?: Partial<CommandPolicy>;
 }
 
 export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | undefined {
@@ -61,11 +75,12 @@ export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | und
 export class PaymentService {
   readonly #ackListeners = new Set<(ack: DeviceAck) => void>();
   readonly #delivery: DeliveryTracker;
+  readonly #commands: CommandTracker;
 
   private constructor(
     readonly client: MqttClient,
     private readonly keyFor: (deviceId: string) => DeviceKey | undefined,
-    policy: Partial<DeliveryPolicy>,
+    o: PaymentServiceOptions,
   ) {
     this.#delivery = new DeliveryTracker(
       {
@@ -74,19 +89,36 @@ export class PaymentService {
           return client.connected;
         },
       },
-      policy,
+      o.delivery ?? {},
+    );
+    this.#commands = new CommandTracker(
+      {
+        send: async (deviceId, payload) => {
+          await client.publishAsync(deviceTopics(deviceId).commands, Buffer.from(payload), { qos: 1 });
+        },
+        get connected() {
+          return client.connected;
+        },
+      },
+      o.commands ?? {},
     );
     client.on("message", (topic, payload) => {
       const parts = topic.split("/");
-      if (parts.length !== 4 || parts[3] !== "ack") return;
-      const ack = parseAck(parts[2], new Uint8Array(payload));
-      if (ack) this.#onAck(ack);
+      if (parts.length !== 4) return;
+      if (parts[3] === "ack") {
+        const ack = parseAck(parts[2], new Uint8Array(payload));
+        if (ack) this.#onAck(ack);
+      } else if (parts[3] === "cmdack") {
+        const result = parseCommandResult(parts[2], new Uint8Array(payload));
+        if (result) this.#commands.resulted(result);
+      }
     });
     client.on("connect", () => {
       // Small MQTT packets must not wait for the previous segment's TCP ACK (Nagle and delayed
       // ACK together add 40 ms to a publish that follows a PUBACK).
       (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
       this.#delivery.reconnected();
+      this.#commands.reconnected();
     });
   }
 
@@ -103,7 +135,7 @@ export class PaymentService {
     };
     const client = mqtt.connect(brokerUrl, clientOptions);
     // The handlers are in place before CONNACK, so acks the broker kept for this session are not missed.
-    const service = new PaymentService(client, keyFor, o.delivery ?? {});
+    const service = new PaymentService(client, keyFor, o);
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => {
@@ -117,9 +149,10 @@ export class PaymentService {
         client.once("connect", onConnect);
         client.once("error", onError);
       });
-      await client.subscribeAsync(`${PROTOCOL_PREFIX}/+/ack`, { qos: 1 });
+      await client.subscribeAsync([`${PROTOCOL_PREFIX}/+/ack`, `${PROTOCOL_PREFIX}/+/cmdack`], { qos: 1 });
     } catch (error) {
       service.#delivery.close();
+      service.#commands.close();
       await client.endAsync(true);
       throw error;
     }
@@ -189,8 +222,28 @@ export class PaymentService {
     return this.#delivery.waitForAck(transactionId, timeoutMs);
   }
 
+  /**
+   * Sends a signed command to a device and resolves with its result (ok, rejected or duplicate),
+   * republishing it until the result arrives; rejects if the command expires first.
+   */
+  async command(deviceId: string, name: string, args: { [key: string]: CborPlain } = {}, options: CommandOptions = {}): Promise<CommandResult> {
+    const key = this.keyFor(deviceId);
+    if (!key) throw new Error(`no key registered for device ${deviceId}`);
+    const now = Date.now();
+    const fields: CommandFields = {
+      id: options.id ?? `C${now.toString(36)}${randomUUID().slice(0, 8)}`.toUpperCase(),
+      deviceId,
+      name,
+      args,
+      issuedAt: now,
+      expiresAt: now + (options.expiresInMs ?? DEFAULT_COMMAND_EXPIRY_MS),
+    };
+    return this.#commands.run(fields.id, deviceId, signCommand(fields, key), fields.expiresAt);
+  }
+
   async close(): Promise<void> {
     this.#delivery.close();
+    this.#commands.close();
     await this.client.endAsync();
   }
 

@@ -39,6 +39,34 @@ describe("payment journal", () => {
     expect(reopened.find("T7")).toBeDefined();
   });
 
+  it("keeps a floor: the newest confirmation time it has forgotten, rebuilt after a restart", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 4);
+    for (let n = 1; n <= 4; n++) journal.append(confirmation(n), n);
+    expect(journal.floor).toBe(0);
+    journal.append(confirmation(5), 5);
+    expect(journal.floor).toBe(confirmation(1).confirmedAt);
+    // Out of order: an older confirmation overwritten later does not lower the floor.
+    journal.append({ ...confirmation(6), confirmedAt: confirmation(9).confirmedAt }, 6);
+    journal.append({ ...confirmation(7), confirmedAt: confirmation(0).confirmedAt }, 7);
+    expect(journal.floor).toBe(confirmation(3).confirmedAt);
+    journal.append(confirmation(8), 8);
+    journal.append(confirmation(10), 10);
+    expect(journal.floor).toBe(confirmation(5).confirmedAt);
+    journal.append(confirmation(11), 11); // overwrites the entry stamped like T9
+    journal.append(confirmation(12), 12); // overwrites the one stamped like T0: no change
+    expect(journal.floor).toBe(confirmation(9).confirmedAt);
+    expect(new Journal(kv, 4).floor).toBe(confirmation(9).confirmedAt);
+  });
+
+  it("raises the floor to its newest confirmation when a slot cannot be read", () => {
+    const kv = new FileKv();
+    const journal = new Journal(kv, 8);
+    for (let n = 1; n <= 3; n++) journal.append(confirmation(n), n);
+    kv.set(JOURNAL_DOMAIN, "e2", new Uint8Array([0xff]).buffer);
+    expect(new Journal(kv, 8).floor).toBe(confirmation(3).confirmedAt);
+  });
+
   it("holds at least 256 transactions by default", () => {
     const journal = new Journal(new FileKv());
     expect(journal.capacity).toBeGreaterThanOrEqual(256);

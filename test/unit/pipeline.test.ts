@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from "@jest/globals";
 import { decodeCbor } from "../../firmware/protocol/cbor";
 import { Journal } from "../../firmware/payments/journal";
 import { Keyring } from "../../firmware/payments/keyring";
-import { PaymentPipeline } from "../../firmware/payments/pipeline";
+import { MAX_CONFIRMATION_AGE_MS, PaymentPipeline } from "../../firmware/payments/pipeline";
 import { EventLog } from "../../host-sim/device/event-log";
 import { FileKv } from "../../host-sim/hal/file-kv";
 import { nodeCrypto } from "../../host-sim/hal/node-crypto";
@@ -113,6 +113,38 @@ describe("payment pipeline", () => {
     pipeline.receive(message);
     expect(announced).toEqual(["T1"]);
     expect(acks[1]).toMatchObject({ st: "duplicate", rc: "duplicate", txn: "T1", seq: 1 });
+  });
+
+  it("refuses a confirmation older than what the journal can de-duplicate (too_old)", () => {
+    const journal = new Journal(new FileKv(), 4);
+    const kv = new FileKv();
+    new Keyring(kv).put(KEY.keyId, KEY.key);
+    const small = new PaymentPipeline({
+      deviceId: DEVICE,
+      clock: { now: () => NOW, monotonic: () => 0 },
+      crypto: nodeCrypto,
+      log,
+      keyring: new Keyring(kv),
+      journal,
+      announce: (entry) => announced.push(entry.confirmation.transactionId),
+      publishAck: (payload) => acks.push(decodeCbor(payload) as Record<string, unknown>),
+    });
+    const pay = (txn: string, ts: number) => sealEnvelope(body({ txn, ts }), KEY);
+    const first = pay("T-0", NOW - 10_000);
+    small.receive(first);
+    for (let i = 1; i <= 4; i++) small.receive(pay(`T-${i}`, NOW - 10_000 + i));
+    expect(announced).toEqual(["T-0", "T-1", "T-2", "T-3", "T-4"]);
+    // T-0 has left the ring of 4: a replay of it is refused, not announced twice.
+    expect(small.receive(first)).toMatchObject({ status: "rejected", rejection: { reason: "too_old" } });
+    expect(small.receive(pay("T-never-seen", NOW - 10_000))).toMatchObject({ status: "rejected", rejection: { reason: "too_old" } });
+    expect(small.receive(pay("T-5", NOW - 5_000)).status).toBe("announced");
+    expect(acks.at(-2)).toMatchObject({ st: "rejected", rc: "too_old", txn: "T-never-seen" });
+  });
+
+  it("refuses a confirmation more than a day old on arrival (too_old), expiry or not", () => {
+    expect(pipeline.receive(sealEnvelope(body({ ts: NOW - MAX_CONFIRMATION_AGE_MS - 1 }), KEY)).status).toBe("rejected");
+    expect(acks[0]).toMatchObject({ st: "rejected", rc: "too_old" });
+    expect(pipeline.receive(sealEnvelope(body({ txn: "T2", ts: NOW - MAX_CONFIRMATION_AGE_MS }), KEY)).status).toBe("announced");
   });
 
   it("survives a flood of 10,000 garbage messages and still announces the next payment", () => {

@@ -1,0 +1,79 @@
+/**
+ * Commands, the service's half (docs/protocol.md, "Commands"): the signed command body and the
+ * device's result. The device's half is firmware/commands.
+ */
+import type { CborPlain } from "./cbor";
+import { decodeProtocolCbor, encodeProtocolCbor } from "./cbor";
+import { sealEnvelope, type DeviceKey } from "./confirmation";
+
+export interface CommandFields {
+  id: string;
+  deviceId: string;
+  name: string;
+  args: { [key: string]: CborPlain };
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export type CommandStatus = "ok" | "rejected" | "duplicate";
+
+export interface CommandResult {
+  deviceId: string;
+  /** Absent when the device could not read the command's id. */
+  id: string | undefined;
+  status: CommandStatus;
+  reason: string | undefined;
+  detail: string | undefined;
+  /** What the command's handler returned, for "ok". */
+  result: { [key: string]: unknown } | undefined;
+  /** For "duplicate": how the first run ended (ok, rejected, or running if the device restarted during it). */
+  previous: string | undefined;
+  /** Device time, ms since the epoch. */
+  at: number;
+}
+
+export function encodeCommandBody(fields: CommandFields): Uint8Array {
+  return encodeProtocolCbor({
+    v: 1,
+    id: fields.id,
+    name: fields.name,
+    args: fields.args,
+    dev: fields.deviceId,
+    ts: fields.issuedAt,
+    exp: fields.expiresAt,
+  });
+}
+
+export function signCommand(fields: CommandFields, deviceKey: DeviceKey): Uint8Array {
+  return sealEnvelope(encodeCommandBody(fields), deviceKey, "command");
+}
+
+const STATUSES: readonly string[] = ["ok", "rejected", "duplicate"];
+
+function optionalText(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A result from a device's cmdack topic, or undefined when the payload is not one. */
+export function parseCommandResult(deviceId: string, payload: Uint8Array): CommandResult | undefined {
+  let value: unknown;
+  try {
+    value = decodeProtocolCbor(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const m = value as Record<string, unknown>;
+  if (m.v !== 1 || typeof m.st !== "string" || !STATUSES.includes(m.st) || typeof m.at !== "number") return undefined;
+  const result = m.res;
+  return {
+    deviceId,
+    id: optionalText(m.id),
+    status: m.st as CommandStatus,
+    reason: optionalText(m.rc),
+    detail: optionalText(m.msg),
+    result: typeof result === "object" && result !== null && !Array.isArray(result) && !(result instanceof Uint8Array) ? (result as { [key: string]: unknown }) : undefined,
+    previous: optionalText(m.was),
+    at: m.at,
+  };
+}
