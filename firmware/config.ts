@@ -4,6 +4,7 @@
  */
 import type { KeyValueStore } from "../hal/kv";
 import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
+import { DEFAULT_SOUNDBOX_SETTINGS, type SoundboxSettings } from "./soundbox/settings";
 
 export const DEFAULT_TELEMETRY_EVERY_MS = 60_000;
 
@@ -26,9 +27,12 @@ export interface DeviceDefaults {
   /** The merchant's UPI VPA and name, for the QR display's static code. */
   merchantVpa?: string;
   merchantName?: string;
+  /** Soundbox playback: burst folding depth, replay length, local time zone, home currency. */
+  soundbox?: Partial<SoundboxSettings>;
 }
 
-export type DeviceConfig = DeviceDefaults & Required<Pick<DeviceDefaults, "lateAfterMs" | "telemetryEveryMs">>;
+export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
+  Required<Pick<DeviceDefaults, "lateAfterMs" | "telemetryEveryMs">> & { soundbox: SoundboxSettings };
 
 function stringOr(kv: KeyValueStore, key: string, fallback: string | undefined): string | undefined {
   const value = kv.get(CONFIG_DOMAIN, key);
@@ -38,6 +42,15 @@ function stringOr(kv: KeyValueStore, key: string, fallback: string | undefined):
 function numberOr(kv: KeyValueStore, key: string, fallback: number): number {
   const value = kv.get(CONFIG_DOMAIN, key);
   return typeof value === "number" ? value : fallback;
+}
+
+function soundboxSettings(kv: KeyValueStore, defaults: SoundboxSettings): SoundboxSettings {
+  return {
+    burstDepth: numberOr(kv, "burstDepth", defaults.burstDepth),
+    replayCount: numberOr(kv, "replayCount", defaults.replayCount),
+    tzOffsetMinutes: numberOr(kv, "tzMin", defaults.tzOffsetMinutes),
+    homeCurrency: stringOr(kv, "currency", defaults.homeCurrency) as string,
+  };
 }
 
 export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceConfig {
@@ -54,5 +67,6 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     telemetryEveryMs: numberOr(kv, "telemetryMs", defaults.telemetryEveryMs ?? DEFAULT_TELEMETRY_EVERY_MS),
     merchantVpa: stringOr(kv, "vpa", defaults.merchantVpa),
     merchantName: stringOr(kv, "payee", defaults.merchantName),
+    soundbox: soundboxSettings(kv, { ...DEFAULT_SOUNDBOX_SETTINGS, ...defaults.soundbox }),
   };
 }

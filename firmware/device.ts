@@ -17,7 +17,7 @@ import { MqttSession } from "./session";
 import { encodeTelemetry } from "./telemetry";
 import { QrDisplay } from "./qr-display/qr-display";
 import { staticUpiLink } from "./qr-display/upi-link";
-import { Announcer } from "./soundbox/announcer";
+import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 
 export interface Device {
@@ -25,6 +25,8 @@ export interface Device {
   /** Features register their commands here (firmware/commands/README.md). */
   readonly commands: CommandDispatcher;
   readonly session: MqttSession;
+  /** The soundbox's playback, buttons and prompts; undefined on a device without audio. */
+  readonly soundbox: Soundbox | undefined;
   stop(): void;
 }
 
@@ -50,8 +52,8 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     log.event("warn", "language-unknown", { requested: config.language, using: FALLBACK_LANGUAGE.code });
     language = FALLBACK_LANGUAGE;
   }
-  const announcer = hal.audio ? new Announcer(hal.audio, language, log) : undefined;
-  const late = new LateFolder(hal.timers, (summary) => announcer?.announceOfflineSummary(summary));
+  const soundbox = hal.audio ? new Soundbox({ ...hal, audio: hal.audio }, language, journal, config.soundbox) : undefined;
+  const late = new LateFolder(hal.timers, (summary) => soundbox?.offlineSummary(summary));
   const screen = hal.display && hal.qr ? new QrDisplay(hal.display, hal.qr, hal.timers, log, merchantQr(config, log)) : undefined;
   screen?.showIdle();
 
@@ -84,7 +86,10 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
         settle();
       }
     },
-    onStateChange: (state) => log.event("info", "session", { state }),
+    onStateChange: (state) => {
+      log.event("info", "session", { state });
+      soundbox?.session(state === "online");
+    },
   });
 
   const keyring = new Keyring(hal.kv);
@@ -98,10 +103,11 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     announce: (entry) => {
       if (isLate(entry, config.lateAfterMs)) {
         log.event("info", "late", { txn: entry.confirmation.transactionId, ageMs: entry.receivedAt - entry.confirmation.confirmedAt });
+        soundbox?.late(entry);
         late.add(entry);
         return;
       }
-      announcer?.announce(entry);
+      soundbox?.payment(entry);
       screen?.confirmed(entry);
     },
     publishAck: (payload) => session.publish(topics.acks, payload, 1),
@@ -117,11 +123,13 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     publishResult: (payload) => session.publish(topics.commandResults, payload, 1),
   });
 
+  soundbox?.start();
+
   // A restart between journaling and announcing must not lose the announcement, and the service,
   // whose message was already settled, still needs its ack: the session's outbox holds it.
   for (const entry of journal.unannounced()) {
     log.event("info", "recovered", { txn: entry.confirmation.transactionId, seq: entry.sequence });
-    announcer?.announce(entry);
+    soundbox?.payment(entry);
     journal.markAnnounced(entry);
     session.publish(
       topics.acks,
@@ -146,8 +154,10 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     pipeline,
     commands,
     session,
+    soundbox,
     stop: () => {
       hal.timers.clear(telemetry);
+      soundbox?.stop();
       session.stop();
     },
   };

@@ -1,69 +1,102 @@
 /**
- * Plays announcements one after another through the HAL audio queue. An announcement is never
- * cut off by the next: the next one starts when the previous one's last clip has played. The
- * audio queue is short (8 items on Moddable), so clips are fed in batches, each batch ending
- * with a callback item that feeds the next.
+ * Plays one utterance at a time through the HAL audio queue, to its end: nothing is ever cut
+ * off, the next utterance is only accepted once the previous one's last sound has played. The
+ * audio queue is short (8 items on Moddable), so sounds are fed in batches, each batch ending
+ * with a callback item that feeds the next. A volume change waits for the start of the next
+ * utterance, so no utterance changes loudness half-way.
  */
 import type { AudioOut } from "../../hal/audio";
 import type { Log } from "../../hal/log";
 
-export interface QueuedAnnouncement {
-  clips: string[];
-  /** Runs when the last clip has played. */
-  onPlayed?: () => void;
+/** A beep, for signals that have no clip. */
+export interface Tone {
+  readonly hz: number;
+  readonly ms: number;
 }
+
+/** A clip name of the voice pack, or a tone. */
+export type Sound = string | Tone;
+
+/** Played instead of an utterance none of whose clips the pack has, so a press is never met with silence. */
+export const FALLBACK_BEEP: Tone = { hz: 880, ms: 150 };
 
 export class Player {
   readonly #audio: AudioOut;
   readonly #log: Log;
-  readonly #waiting: QueuedAnnouncement[] = [];
-  #current: QueuedAnnouncement | undefined;
+  #sounds: readonly Sound[] = [];
   #next = 0;
+  #queuedAny = false;
+  #onDone: (() => void) | undefined;
+  #busy = false;
+  #gain = 1;
+  #appliedGain: number | undefined;
 
   constructor(audio: AudioOut, log: Log) {
     this.#audio = audio;
     this.#log = log;
   }
 
-  /** Announcements not yet finished, including the one playing. */
-  get depth(): number {
-    return this.#waiting.length + (this.#current ? 1 : 0);
+  /** True from `play` until the utterance's last sound has played. */
+  get busy(): boolean {
+    return this.#busy;
   }
 
-  play(announcement: QueuedAnnouncement): void {
-    this.#waiting.push(announcement);
-    if (!this.#current) this.#startNext();
+  /** 0 to 1; applies from the next utterance on. */
+  set gain(value: number) {
+    this.#gain = value < 0 ? 0 : value > 1 ? 1 : value;
   }
 
-  #startNext(): void {
-    this.#current = this.#waiting.shift();
+  get gain(): number {
+    return this.#gain;
+  }
+
+  /** Starts an utterance; `onDone` runs once its last sound has played. Throws while busy. */
+  play(sounds: readonly Sound[], onDone: () => void): void {
+    if (this.#busy) throw new Error("player: an utterance is still playing");
+    this.#busy = true;
+    this.#sounds = sounds;
     this.#next = 0;
-    if (this.#current) this.#feed();
+    this.#queuedAny = false;
+    this.#onDone = onDone;
+    if (this.#appliedGain !== this.#gain) {
+      this.#audio.setVolume(this.#gain);
+      this.#appliedGain = this.#gain;
+    }
+    this.#feed();
   }
 
   #feed(): void {
-    const current = this.#current;
-    if (!current) return;
-    // One slot stays free for the callback that continues or finishes the announcement.
-    const room = this.#audio.capacity - this.#audio.pending() - 1;
+    const audio = this.#audio;
+    const sounds = this.#sounds;
+    // One slot stays free for the callback that continues or finishes the utterance.
+    const room = audio.capacity - audio.pending() - 1;
     let queued = 0;
-    while (queued < room && this.#next < current.clips.length) {
-      const clip = current.clips[this.#next++];
-      if (!this.#audio.hasClip(clip)) {
-        this.#log.event("warn", "clip-missing", { clip });
+    while (queued < room && this.#next < sounds.length) {
+      const sound = sounds[this.#next++];
+      if (typeof sound !== "string") {
+        audio.enqueueTone(sound.hz, sound.ms);
+      } else if (audio.hasClip(sound)) {
+        audio.enqueueClip(sound);
+      } else {
+        this.#log.event("warn", "clip-missing", { clip: sound });
         continue;
       }
-      this.#audio.enqueueClip(clip);
       queued++;
     }
-    if (this.#next < current.clips.length) {
-      this.#audio.enqueueCallback(() => this.#feed());
-    } else {
-      this.#audio.enqueueCallback(() => {
-        this.#current = undefined;
-        current.onPlayed?.();
-        this.#startNext();
-      });
+    if (queued > 0) this.#queuedAny = true;
+    else if (!this.#queuedAny && this.#next >= sounds.length) {
+      audio.enqueueTone(FALLBACK_BEEP.hz, FALLBACK_BEEP.ms);
+      this.#queuedAny = true;
     }
+    if (this.#next < sounds.length) audio.enqueueCallback(() => this.#feed());
+    else audio.enqueueCallback(() => this.#finish());
+  }
+
+  #finish(): void {
+    const onDone = this.#onDone;
+    this.#busy = false;
+    this.#sounds = [];
+    this.#onDone = undefined;
+    onDone?.();
   }
 }

@@ -1,6 +1,9 @@
-import type { AudioOut } from "../audio";
+import { toneName, type AudioOut } from "../audio";
 
-type Item = { kind: "clip"; name: string; remainingMs: number } | { kind: "callback"; onReached: () => void };
+type Item =
+  | { kind: "clip"; name: string; remainingMs: number }
+  | { kind: "callback"; onReached: () => void }
+  | { kind: "volume"; level: number };
 
 export interface RecordingAudioOptions {
   /** The clips the voice pack has; `hasClip` answers from this set. */
@@ -20,8 +23,11 @@ export class RecordingAudio implements AudioOut {
   readonly capacity: number;
   /** Every clip accepted by enqueueClip, in order. */
   readonly enqueued: string[] = [];
-  /** Every clip that played to its end, in order. */
+  /** Every clip (and tone, as `toneName` spells it) that played to its end, in order. */
   readonly played: string[] = [];
+  /** The volume each item of `played` played at. */
+  readonly playedVolumes: number[] = [];
+  /** The volume now playing: a queued change applies when playback reaches it. */
   volume = 1;
   readonly #clips: Set<string>;
   readonly #clipMs: (name: string) => number;
@@ -48,13 +54,22 @@ export class RecordingAudio implements AudioOut {
     this.enqueued.push(name);
   }
 
+  enqueueTone(frequencyHz: number, ms: number): void {
+    if (!(frequencyHz >= 10) || !(ms > 0)) throw new RangeError(`tone of ${frequencyHz} Hz for ${ms} ms`);
+    const name = toneName(frequencyHz, ms);
+    this.#admit({ kind: "clip", name, remainingMs: ms });
+    this.enqueued.push(name);
+  }
+
   enqueueCallback(onReached: () => void): void {
     this.#admit({ kind: "callback", onReached });
   }
 
   setVolume(level: number): void {
     if (!(level >= 0 && level <= 1)) throw new RangeError(`volume must be 0 to 1, got ${level}`);
-    this.volume = level;
+    // As pins/audioout: immediate on an idle stream, otherwise an item that waits its turn.
+    if (this.#queue.length === 0) this.volume = level;
+    else this.#admit({ kind: "volume", level });
   }
 
   flush(): void {
@@ -70,6 +85,11 @@ export class RecordingAudio implements AudioOut {
         head.onReached();
         continue;
       }
+      if (head.kind === "volume") {
+        this.#queue.shift();
+        this.volume = head.level;
+        continue;
+      }
       if (head.remainingMs > budget) {
         head.remainingMs -= budget;
         return;
@@ -77,6 +97,7 @@ export class RecordingAudio implements AudioOut {
       budget -= head.remainingMs;
       this.#queue.shift();
       this.played.push(head.name);
+      this.playedVolumes.push(this.volume);
     }
   }
 

@@ -14,7 +14,7 @@ const MAUD_HEADER_BYTES = 12;
 /** A clip with an unreadable header plays this long. */
 const FALLBACK_MS = 400;
 
-type Item = { kind: "clip"; ms: number } | { kind: "callback"; run: () => void };
+type Item = { kind: "clip"; ms: number } | { kind: "callback"; run: () => void } | { kind: "volume" };
 
 export class TimedAudioOut implements AudioOut {
   readonly capacity: number;
@@ -47,11 +47,18 @@ export class TimedAudioOut implements AudioOut {
     this.#push({ kind: "clip", ms });
   }
 
+  enqueueTone(_frequencyHz: number, ms: number): void {
+    this.#push({ kind: "clip", ms });
+  }
+
   enqueueCallback(onReached: () => void): void {
     this.#push({ kind: "callback", run: onReached });
   }
 
-  setVolume(): void {}
+  /** Nothing is heard, but a change takes its queue item as on the device. */
+  setVolume(): void {
+    if (this.#queue.length > 0) this.#push({ kind: "volume" });
+  }
 
   flush(): void {
     this.#queue.length = 0;
@@ -80,7 +87,7 @@ export class TimedAudioOut implements AudioOut {
       return;
     }
     this.#queue.shift();
-    head.run();
+    if (head.kind === "callback") head.run();
     if (this.#queue.length) this.#timer ??= Timer.set(() => this.#advance(), 0);
   }
 

@@ -34,12 +34,13 @@ export class PinsAudioOut implements AudioOut {
   readonly #callbacks = new Map<number, () => void>();
   /** Resources already opened, by clip name (a Resource is a small handle onto flash). */
   readonly #clips = new Map<string, InstanceType<typeof Resource>>();
+  readonly #sampleRate: number;
   #nextId = 1;
-  #pendingVolume: number | undefined;
 
   constructor(options: AudioOptions) {
     this.capacity = options.capacity ?? AUDIOOUT_QUEUE_LENGTH;
     this.#prefix = options.prefix;
+    this.#sampleRate = options.sampleRate;
     this.#out = new AudioOutPins({ streams: 1, sampleRate: options.sampleRate, numChannels: 1, bitsPerSample: 16 });
     this.#out.callback = (id: number) => {
       const run = this.#callbacks.get(id);
@@ -67,9 +68,13 @@ export class PinsAudioOut implements AudioOut {
       clip = new Resource(path);
       this.#clips.set(name, clip);
     }
-    this.#applyPendingVolume();
     this.#checkRoom();
     this.#out.enqueue(STREAM, AudioOutPins.Samples, clip);
+  }
+
+  enqueueTone(frequencyHz: number, ms: number): void {
+    this.#checkRoom();
+    this.#out.enqueue(STREAM, AudioOutPins.Tone, frequencyHz, Math.max(1, Math.round((ms * this.#sampleRate) / 1000)));
   }
 
   enqueueCallback(onReached: () => void): void {
@@ -82,22 +87,14 @@ export class PinsAudioOut implements AudioOut {
 
   setVolume(level: number): void {
     const clamped = level < 0 ? 0 : level > 1 ? 1 : level;
-    this.#pendingVolume = Math.round(clamped * FULL_VOLUME);
-    this.#applyPendingVolume();
+    // The mixer applies it at once on an idle stream and queues it (one item) on a busy one.
+    this.#checkRoom();
+    this.#out.enqueue(STREAM, AudioOutPins.Volume, Math.round(clamped * FULL_VOLUME));
   }
 
   flush(): void {
     this.#callbacks.clear();
     this.#out.enqueue(STREAM, AudioOutPins.Flush);
-    this.#applyPendingVolume();
-  }
-
-  #applyPendingVolume(): void {
-    const volume = this.#pendingVolume;
-    // A volume change takes a queue slot while the stream plays; when full, it waits for the next clip.
-    if (volume === undefined || this.pending() >= this.capacity) return;
-    this.#out.enqueue(STREAM, AudioOutPins.Volume, volume);
-    this.#pendingVolume = undefined;
   }
 
   #checkRoom(): void {

@@ -1,9 +1,9 @@
 /**
  * The simulator's speaker: the same queue semantics as the device's audio out (capacity 8,
- * callbacks in order), playing clips in real time from their durations. What plays is
- * reported to a listener, which writes WAV files and feeds the web UI.
+ * callbacks in order, a volume change queued behind what plays), playing clips and tones in real
+ * time from their durations. What plays is reported to a listener, at the volume it plays at.
  */
-import type { AudioOut } from "../../hal/audio";
+import { toneName, type AudioOut } from "../../hal/audio";
 
 export interface ClipSource {
   has(name: string): boolean;
@@ -11,7 +11,11 @@ export interface ClipSource {
   durationMs(name: string): number;
 }
 
-type Item = { kind: "clip"; name: string } | { kind: "callback"; run: () => void };
+type Item =
+  | { kind: "clip"; name: string }
+  | { kind: "tone"; name: string; ms: number }
+  | { kind: "callback"; run: () => void }
+  | { kind: "volume"; level: number };
 
 export class RecordingAudio implements AudioOut {
   readonly capacity = 8;
@@ -38,12 +42,19 @@ export class RecordingAudio implements AudioOut {
     this.#push({ kind: "clip", name });
   }
 
+  enqueueTone(frequencyHz: number, ms: number): void {
+    if (!(frequencyHz >= 10) || !(ms > 0)) throw new RangeError(`tone of ${frequencyHz} Hz for ${ms} ms`);
+    this.#push({ kind: "tone", name: toneName(frequencyHz, ms), ms });
+  }
+
   enqueueCallback(onReached: () => void): void {
     this.#push({ kind: "callback", run: onReached });
   }
 
   setVolume(level: number): void {
-    this.volume = Math.max(0, Math.min(1, level));
+    const clamped = Math.max(0, Math.min(1, level));
+    if (this.#queue.length === 0) this.volume = clamped;
+    else this.#push({ kind: "volume", level: clamped });
   }
 
   flush(): void {
@@ -66,19 +77,23 @@ export class RecordingAudio implements AudioOut {
       return;
     }
     this.#playing = true;
-    if (item.kind === "callback") {
+    if (item.kind === "callback" || item.kind === "volume") {
       // Like the device's mixer, a callback runs asynchronously once earlier clips are done.
       this.#timer = setTimeout(() => {
         this.#queue.shift();
-        item.run();
+        if (item.kind === "callback") item.run();
+        else this.volume = item.level;
         this.#playNext();
       }, 0);
       return;
     }
     this.onClip(item.name, this.volume);
-    this.#timer = setTimeout(() => {
-      this.#queue.shift();
-      this.#playNext();
-    }, this.clips.durationMs(item.name));
+    this.#timer = setTimeout(
+      () => {
+        this.#queue.shift();
+        this.#playNext();
+      },
+      item.kind === "tone" ? item.ms : this.clips.durationMs(item.name),
+    );
   }
 }

@@ -12,7 +12,7 @@ const DEFAULTS = { brokerHost: "broker", brokerPort: 1883, brokerTls: false, lan
 
 describe("device start-up after a restart mid-pipeline", () => {
   it("announces and acks a journaled but unannounced confirmation", () => {
-    const hal = createMemoryHal({ deviceId: "sb-9", product: "soundbox", clips: ["received", "n5", "rupees", "on", "prov_upi"] });
+    const hal = createMemoryHal({ deviceId: "sb-9", product: "soundbox", clips: ["device_ready", "received", "n5", "rupees", "on", "prov_upi"] });
     new Journal(hal.kv).append(
       { transactionId: "T-LOST", amountMinor: 500, currency: "INR", provider: "UPI", confirmedAt: 1, expiresAt: undefined, deviceId: "sb-9" },
       1,
@@ -23,7 +23,8 @@ describe("device start-up after a restart mid-pipeline", () => {
     expect(acks).toEqual([expect.objectContaining({ st: "announced", txn: "T-LOST", seq: 1 })]);
     expect(hal.log.named("recovered").map((r) => r.fields.txn)).toEqual(["T-LOST"]);
     hal.audio!.drain();
-    expect(hal.audio!.played).toEqual(["received", "n5", "rupees", "on", "prov_upi"]);
+    // "Device ready" is queued first at boot, and the recovered payment right after it.
+    expect(hal.audio!.played).toEqual(["device_ready", "received", "n5", "rupees", "on", "prov_upi"]);
     expect(new Journal(hal.kv).unannounced()).toEqual([]);
     device.stop();
   });

@@ -14,7 +14,7 @@ import { PaymentPipeline } from "../../../firmware/payments/pipeline";
 import { verifyConfirmation, paymentTag } from "../../../firmware/payments/verify";
 import { currencyInfo } from "../../../firmware/money";
 import { encodeCbor, type CborMap } from "../../../firmware/protocol/cbor";
-import { Announcer } from "../../../firmware/soundbox/announcer";
+import { Soundbox } from "../../../firmware/soundbox/soundbox";
 import { englishIndia } from "../../../firmware/voice/en-in";
 import { createMemoryHal } from "../../../hal/memory/index";
 import { assert, check, done, meter } from "./assert";
@@ -31,7 +31,7 @@ keyring.put("k1", KEY);
 const journal = new Journal(hal.kv);
 const audio = hal.audio;
 assert(audio, "soundbox has audio");
-const announcer = new Announcer(audio, englishIndia, hal.log);
+const soundbox = new Soundbox({ ...hal, audio }, englishIndia, journal);
 const acks: Uint8Array[] = [];
 const pipeline = new PaymentPipeline({
   deviceId: DEVICE,
@@ -40,7 +40,7 @@ const pipeline = new PaymentPipeline({
   log: hal.log,
   keyring,
   journal,
-  announce: (entry) => announcer.announce(entry),
+  announce: (entry) => soundbox.payment(entry),
   publishAck: (payload) => acks.push(payload),
 });
 

@@ -1,0 +1,49 @@
+/** The soundbox's playback settings, provisioned in the "config" domain (see firmware/config.ts). */
+import type { Log } from "../../hal/log";
+import { currencyInfo } from "../money";
+import { DEFAULT_BURST_DEPTH } from "./speech-queue";
+
+export const DEFAULT_REPLAY_COUNT = 3;
+/** India Standard Time, UTC+05:30: the default market. */
+export const DEFAULT_TZ_OFFSET_MINUTES = 330;
+
+export interface SoundboxSettings {
+  /** More payments than this waiting fold into a count-and-total; 0 never folds. */
+  burstDepth: number;
+  /** How many of the latest payments the replay button says. */
+  replayCount: number;
+  /** The merchant's local time, minutes east of UTC, for the day of today's summary. */
+  tzOffsetMinutes: number;
+  /** The currency of "no payments today". */
+  homeCurrency: string;
+}
+
+export const DEFAULT_SOUNDBOX_SETTINGS: Readonly<SoundboxSettings> = Object.freeze({
+  burstDepth: DEFAULT_BURST_DEPTH,
+  replayCount: DEFAULT_REPLAY_COUNT,
+  tzOffsetMinutes: DEFAULT_TZ_OFFSET_MINUTES,
+  homeCurrency: "INR",
+});
+
+function checked(log: Log, name: string, value: number, min: number, max: number, fallback: number): number {
+  if (Number.isInteger(value) && value >= min && value <= max) return value;
+  log.event("warn", "setting-out-of-range", { name, value, min, max, using: fallback });
+  return fallback;
+}
+
+/** Each setting in its range; one that is not is logged and replaced by its default. */
+export function validSoundboxSettings(log: Log, s: SoundboxSettings): SoundboxSettings {
+  const d = DEFAULT_SOUNDBOX_SETTINGS;
+  let homeCurrency = s.homeCurrency;
+  if (!currencyInfo(homeCurrency)) {
+    log.event("warn", "setting-out-of-range", { name: "homeCurrency", value: homeCurrency, using: d.homeCurrency });
+    homeCurrency = d.homeCurrency;
+  }
+  return {
+    burstDepth: checked(log, "burstDepth", s.burstDepth, 0, 100, d.burstDepth),
+    replayCount: checked(log, "replayCount", s.replayCount, 1, 20, d.replayCount),
+    // UTC-12:00 to UTC+14:00, the offsets in use.
+    tzOffsetMinutes: checked(log, "tzOffsetMinutes", s.tzOffsetMinutes, -720, 840, d.tzOffsetMinutes),
+    homeCurrency,
+  };
+}
