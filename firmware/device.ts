@@ -17,6 +17,7 @@ import { MqttSession } from "./session";
 import { encodeTelemetry } from "./telemetry";
 import { QrDisplay } from "./qr-display/qr-display";
 import { staticUpiLink } from "./qr-display/upi-link";
+import { registerSoundboxCommands } from "./soundbox/commands";
 import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 
@@ -123,6 +124,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     publishResult: (payload) => session.publish(topics.commandResults, payload, 1),
   });
 
+  if (soundbox) registerSoundboxCommands(commands, soundbox);
   soundbox?.start();
 
   // A restart between journaling and announcing must not lose the announcement, and the service,

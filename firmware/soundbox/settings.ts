@@ -4,6 +4,7 @@ import { currencyInfo } from "../money";
 import { DEFAULT_BURST_DEPTH } from "./speech-queue";
 
 export const DEFAULT_REPLAY_COUNT = 3;
+export const MAX_REPLAY_COUNT = 20;
 /** India Standard Time, UTC+05:30: the default market. */
 export const DEFAULT_TZ_OFFSET_MINUTES = 330;
 
@@ -41,7 +42,7 @@ export function validSoundboxSettings(log: Log, s: SoundboxSettings): SoundboxSe
   }
   return {
     burstDepth: checked(log, "burstDepth", s.burstDepth, 0, 100, d.burstDepth),
-    replayCount: checked(log, "replayCount", s.replayCount, 1, 20, d.replayCount),
+    replayCount: checked(log, "replayCount", s.replayCount, 1, MAX_REPLAY_COUNT, d.replayCount),
     // UTC-12:00 to UTC+14:00, the offsets in use.
     tzOffsetMinutes: checked(log, "tzOffsetMinutes", s.tzOffsetMinutes, -720, 840, d.tzOffsetMinutes),
     homeCurrency,

@@ -138,13 +138,16 @@ export class Soundbox {
     this.#prompts.session(online);
   }
 
-  /** Queues the latest payments, newest first; returns how many (0 while a replay is still waiting). */
-  replay(): number {
+  /**
+   * Queues the latest `count` payments (the configured replayCount by default), newest first;
+   * returns how many (0 while a replay is still waiting).
+   */
+  replay(count = this.#settings.replayCount): number {
     if (this.#queue.has("replay")) {
       this.#hal.log.event("info", "replay-ignored", { reason: "a replay is still waiting" });
       return 0;
     }
-    const entries = this.#journal.recent(this.#settings.replayCount);
+    const entries = this.#journal.recent(count);
     this.#hal.log.event("info", "replay", { count: entries.length });
     if (entries.length === 0) {
       // Nothing to replay: today's summary says "no payments".
