@@ -5,7 +5,7 @@
 import type { Hal } from "../hal/index";
 import { CommandDispatcher } from "./commands/dispatcher";
 import { CommandLedger } from "./commands/ledger";
-import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
+import { loadConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
 import { encodeAck } from "./payments/ack";
@@ -15,8 +15,7 @@ import { isLate, LateFolder } from "./payments/late-policy";
 import { PaymentPipeline } from "./payments/pipeline";
 import { MqttSession } from "./session";
 import { encodeTelemetry } from "./telemetry";
-import { QrDisplay } from "./qr-display/qr-display";
-import { staticUpiLink } from "./qr-display/upi-link";
+import { startQrTerminal, type QrTerminal } from "./qr-display/terminal";
 import { registerSoundboxCommands } from "./soundbox/commands";
 import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
@@ -28,17 +27,9 @@ export interface Device {
   readonly session: MqttSession;
   /** The soundbox's playback, buttons and prompts; undefined on a device without audio. */
   readonly soundbox: Soundbox | undefined;
+  /** The QR display's screen and charges, when the device has a display. */
+  readonly qr: QrTerminal | undefined;
   stop(): void;
-}
-
-function merchantQr(config: DeviceConfig, log: Hal["log"]): string | undefined {
-  if (!config.merchantVpa || !config.merchantName) return undefined;
-  try {
-    return staticUpiLink({ pa: config.merchantVpa, pn: config.merchantName });
-  } catch (error) {
-    log.event("error", "merchant-config", { detail: (error as Error).message });
-    return undefined;
-  }
 }
 
 export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
@@ -55,8 +46,10 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   }
   const soundbox = hal.audio ? new Soundbox({ ...hal, audio: hal.audio }, language, journal, config.soundbox) : undefined;
   const late = new LateFolder(hal.timers, (summary) => soundbox?.offlineSummary(summary));
-  const screen = hal.display && hal.qr ? new QrDisplay(hal.display, hal.qr, hal.timers, log, merchantQr(config, log)) : undefined;
-  screen?.showIdle();
+  const qr =
+    hal.display && hal.qr
+      ? startQrTerminal({ hal, display: hal.display, encoder: hal.qr, config, publishChargeAck: (payload) => session.publish(topics.chargeAcks, payload, 1) })
+      : undefined;
 
   const status = (online: boolean) =>
     encodeCbor({ v: 1, online, fw: system.firmwareVersion, product: system.product, at: clock.now() });
@@ -67,6 +60,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     crypto: hal.crypto,
     log,
     topics,
+    subscriptions: qr ? [topics.charges] : [],
     connect: {
       host: config.brokerHost,
       port: config.brokerPort,
@@ -83,6 +77,9 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
         pipeline.receive(message.payload, settle);
       } else if (message.topic === topics.commands) {
         commands.receive(message.payload, settle);
+      } else if (qr && message.topic === topics.charges) {
+        qr.receiveCharge(message.payload);
+        settle();
       } else {
         settle();
       }
@@ -90,6 +87,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     onStateChange: (state) => {
       log.event("info", "session", { state });
       soundbox?.session(state === "online");
+      qr?.setOnline(state === "online");
     },
   });
 
@@ -109,7 +107,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
         return;
       }
       soundbox?.payment(entry);
-      screen?.confirmed(entry);
+      qr?.confirmed(entry);
     },
     publishAck: (payload) => session.publish(topics.acks, payload, 1),
   });
@@ -157,9 +155,11 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     commands,
     session,
     soundbox,
+    qr,
     stop: () => {
       hal.timers.clear(telemetry);
       soundbox?.stop();
+      qr?.stop();
       session.stop();
     },
   };

@@ -25,6 +25,8 @@ export interface SessionOptions {
   log: Log;
   connect: Omit<MqttConnectOptions, "will" | "clean">;
   topics: DeviceTopics;
+  /** Further topics to subscribe to at QoS 1 on every connect (a QR display's charges). */
+  subscriptions?: readonly string[];
   /** Status payloads: the online one is published on connect, the offline one is the will. */
   onlineStatus: () => Uint8Array;
   offlineStatus: Uint8Array;
@@ -124,6 +126,7 @@ export class MqttSession {
     log.event("info", "connected", { sessionPresent });
     mqtt.subscribe(topics.payments, 1);
     mqtt.subscribe(topics.commands, 1);
+    for (const topic of this.#o.subscriptions ?? []) mqtt.subscribe(topic, 1);
     mqtt.publish(topics.status, this.#o.onlineStatus(), { qos: 1, retain: true });
     while (this.#outbox.length > 0) {
       const item = this.#outbox.shift() as Outgoing;

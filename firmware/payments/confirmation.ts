@@ -24,10 +24,14 @@ export interface PaymentConfirmation {
   /** After this instant (ms since the epoch) the device must not announce it. */
   expiresAt: number | undefined;
   deviceId: string;
+  /** The merchant's reference of the charge it settles (QR display charges); absent for others. */
+  reference?: string;
 }
 
 const TRANSACTION_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const PROVIDER = /^[A-Za-z0-9 ._+-]{1,32}$/;
+/** A charge reference: EMVCo's reference label (62.05) holds 25 characters, UPI's tr 35. */
+export const CHARGE_REFERENCE = /^[A-Za-z0-9._-]{1,25}$/;
 
 function field(body: CborMap, name: string): CborValue | undefined {
   return Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined;
@@ -75,5 +79,7 @@ export function parseConfirmation(body: CborValue): PaymentConfirmation {
   const expiry = field(body, "exp");
   const expiresAt = expiry === undefined ? undefined : timestamp(expiry, "exp", transactionId);
   const deviceId = text(body, "dev", DEVICE_ID, transactionId);
-  return { transactionId, amountMinor: amount, currency, provider, confirmedAt, expiresAt, deviceId };
+  const confirmation: PaymentConfirmation = { transactionId, amountMinor: amount, currency, provider, confirmedAt, expiresAt, deviceId };
+  if (field(body, "ref") !== undefined) confirmation.reference = text(body, "ref", CHARGE_REFERENCE, transactionId);
+  return confirmation;
 }

@@ -48,6 +48,7 @@ function encodeEntry(entry: JournalEntry): ArrayBuffer {
     ts: c.confirmedAt,
     dev: c.deviceId,
     ...(c.expiresAt === undefined ? {} : { exp: c.expiresAt }),
+    ...(c.reference === undefined ? {} : { ref: c.reference }),
   };
   return encodeCbor(map).slice().buffer;
 }
@@ -56,7 +57,7 @@ function decodeEntry(stored: ArrayBuffer): JournalEntry | undefined {
   try {
     const m = decodeCbor(new Uint8Array(stored));
     if (!isCborMap(m)) return undefined;
-    const { s, st, r, f, txn, amt, cur, prov, ts, dev, exp } = m;
+    const { s, st, r, f, txn, amt, cur, prov, ts, dev, exp, ref } = m;
     if (typeof s !== "number" || typeof r !== "number" || typeof txn !== "string" || typeof amt !== "number") return undefined;
     if (typeof cur !== "string" || typeof prov !== "string" || typeof ts !== "number" || typeof dev !== "string") return undefined;
     return {
@@ -73,6 +74,7 @@ function decodeEntry(stored: ArrayBuffer): JournalEntry | undefined {
         confirmedAt: ts,
         deviceId: dev,
         expiresAt: typeof exp === "number" ? exp : undefined,
+        ...(typeof ref === "string" ? { reference: ref } : {}),
       },
     };
   } catch (error) {

@@ -16,6 +16,8 @@ export interface DeviceTopics {
   commandResults: string;
   /** Charge requests for a QR display, service or point of sale -> device, QoS 1. */
   charges: string;
+  /** What became of each charge request (shown, rejected, paid, mismatch...), device -> service, QoS 1. */
+  chargeAcks: string;
 }
 
 /** What a device id may be: it is a topic level and an MQTT client id. */
@@ -36,5 +38,6 @@ export function deviceTopics(deviceId: string): DeviceTopics {
     commands: `${base}/cmd`,
     commandResults: `${base}/cmdack`,
     charges: `${base}/charge`,
+    chargeAcks: `${base}/charge/ack`,
   };
 }

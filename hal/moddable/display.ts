@@ -8,7 +8,7 @@
 import Poco from "commodetto/Poco";
 import Bitmap from "commodetto/Bitmap";
 import type PixelsOut from "commodetto/PixelsOut";
-import type { Display, QrSymbolView } from "../display";
+import { maskStride, type Display, type QrSymbolView } from "../display";
 
 type PocoRenderer = InstanceType<typeof Poco>;
 
@@ -23,8 +23,9 @@ export class PocoDisplay implements Display {
     this.height = this.#poco.height;
   }
 
-  begin(): void {
-    this.#poco.begin();
+  begin(x?: number, y?: number, width?: number, height?: number): void {
+    if (x === undefined) this.#poco.begin();
+    else this.#poco.begin(x, y ?? 0, width ?? this.width - x, height ?? this.height - (y ?? 0));
   }
 
   fillRect(x: number, y: number, width: number, height: number, color: number): void {
@@ -36,6 +37,13 @@ export class PocoDisplay implements Display {
     if (pixels.length < width * height) throw new RangeError(`writeRegion: ${pixels.length} pixels for ${width}x${height}`);
     const bitmap = new Bitmap(width, height, Bitmap.RGB565LE, pixels.buffer, pixels.byteOffset);
     this.#poco.drawBitmap(bitmap, x, y);
+  }
+
+  /** A 1-bit Commodetto bitmap over the caller's bytes: set bits in `color`, clear bits transparent. */
+  drawMask(x: number, y: number, width: number, height: number, bits: Uint8Array, color: number): void {
+    if (bits.length < maskStride(width) * height) throw new RangeError(`drawMask: ${bits.length} bytes for ${width}x${height}`);
+    const bitmap = new Bitmap(width, height, Bitmap.Monochrome, bits.buffer, bits.byteOffset);
+    this.#poco.drawMonochrome(bitmap, color, undefined, x, y);
   }
 
   drawQr(symbol: QrSymbolView, x: number, y: number, scale: number, dark: number, light: number): void {

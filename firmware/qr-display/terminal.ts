@@ -1,0 +1,97 @@
+/**
+ * The QR display product assembled: the screen state machine, the charge desk, the merchant's
+ * static code, and the inputs the screen follows (session state, battery, the function button).
+ * firmware/device.ts starts it when the HAL has a display and a QR encoder.
+ */
+import type { Display } from "../../hal/display";
+import type { Hal } from "../../hal/index";
+import type { QrEncoder } from "../../hal/qr";
+import type { PowerStatus } from "../../hal/power";
+import type { DeviceConfig } from "../config";
+import type { JournalEntry } from "../payments/journal";
+import { Keyring } from "../payments/keyring";
+import { buildUpi, UpiError } from "../qr/upi";
+import { ChargeDesk, type CurrentCharge } from "./charge-desk";
+import { QrDisplay } from "./qr-display";
+
+/** How often the battery is read for the low-battery banner. */
+export const BATTERY_POLL_MS = 30_000;
+
+export interface QrTerminal {
+  readonly screen: QrDisplay;
+  readonly desk: ChargeDesk;
+  /** The charge on offer: NFC card emulation presents its UPI link. */
+  current(): CurrentCharge | undefined;
+  /** A payload from the charge topic. */
+  receiveCharge(payload: Uint8Array): void;
+  /** A verified, journaled confirmation to show. */
+  confirmed(entry: JournalEntry): void;
+  setOnline(online: boolean): void;
+  stop(): void;
+}
+
+export interface QrTerminalOptions {
+  hal: Hal;
+  display: Display;
+  encoder: QrEncoder;
+  config: DeviceConfig;
+  publishChargeAck(payload: Uint8Array): void;
+}
+
+/** The merchant's static UPI code, or undefined (logged) when the configuration cannot make one. */
+function merchantLink(config: DeviceConfig, log: Hal["log"]): string | undefined {
+  if (!config.merchantVpa || !config.merchantName) return undefined;
+  try {
+    return buildUpi({ pa: config.merchantVpa, pn: config.merchantName, cu: "INR" });
+  } catch (error) {
+    if (!(error instanceof UpiError)) throw error;
+    log.event("error", "merchant-config", { detail: error.message });
+    return undefined;
+  }
+}
+
+export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
+  const { hal, config } = options;
+  const battery = (status: PowerStatus) => ({ batteryPercent: status.batteryPercent, charging: status.charging });
+  const screen = new QrDisplay({
+    display: options.display,
+    qr: options.encoder,
+    timers: hal.timers,
+    clock: hal.clock,
+    log: hal.log,
+    staticPayload: merchantLink(config, hal.log),
+    merchantName: config.merchantName,
+  });
+  screen.setStatus({ online: false, ...battery(hal.power.status()) });
+  screen.showIdle();
+  const desk = new ChargeDesk({
+    deviceId: hal.system.deviceId,
+    clock: hal.clock,
+    timers: hal.timers,
+    crypto: hal.crypto,
+    keyring: new Keyring(hal.kv),
+    log: hal.log,
+    screen,
+    merchant: { vpa: config.merchantVpa, name: config.merchantName },
+    publishAck: options.publishChargeAck,
+  });
+  const poll = hal.timers.repeat(() => screen.setStatus(battery(hal.power.status())), BATTERY_POLL_MS);
+  const previousButtons = hal.buttons.onChange;
+  hal.buttons.onChange = (button, pressed) => {
+    previousButtons?.(button, pressed);
+    if (button === "function" && pressed) desk.nextOffer();
+  };
+  return {
+    screen,
+    desk,
+    current: () => desk.current(),
+    receiveCharge: (payload) => desk.receive(payload),
+    confirmed: (entry) => desk.confirmed(entry),
+    setOnline: (online) => screen.setStatus({ online }),
+    stop: () => {
+      hal.timers.clear(poll);
+      desk.stop();
+      screen.stop();
+    },
+  };
+}
