@@ -1,7 +1,14 @@
+import { bengali } from "./bn";
 import { englishIndia } from "./en-in";
+import { gujarati } from "./gu";
+import { hindi } from "./hi";
 import type { Language } from "./language";
+import { marathi } from "./mr";
+import { odia } from "./or";
+import { punjabi } from "./pa";
 
-const LANGUAGES: readonly Language[] = [englishIndia];
+/** Every language the firmware speaks; each has a voice pack voice/<code>/. */
+export const LANGUAGES: readonly Language[] = [englishIndia, hindi, bengali, marathi, gujarati, punjabi, odia];
 
 export const FALLBACK_LANGUAGE = englishIndia;
 

@@ -164,7 +164,7 @@ export function buildHal(): Hal {
     // mcrez names resources by file name only: the build carries one voice pack, at the top.
     const prefix = "";
     const audio = oneOf("audio", ["i2s", "timed", "none"] as const, "i2s");
-    if (audio === "i2s") hal.audio = new PinsAudioOut({ prefix, sampleRate: integer("sampleRate", 11025) });
+    if (audio === "i2s") hal.audio = new PinsAudioOut({ prefix, sampleRate: integer("sampleRate", 8000) });
     else if (audio === "timed") hal.audio = new TimedAudioOut({ prefix });
   } else {
     if (typeof screen !== "undefined") hal.display = new PocoDisplay(screen);

@@ -8,7 +8,7 @@ import { projectRoot } from "../paths";
 import type { ClipSource } from "../hal/recording-audio";
 import { parseWav, type PcmClip } from "./wav";
 
-export const VOICE_SOURCE_DIR = join(projectRoot, "voice");
+
 export const VOICE_BUILD_DIR = join(projectRoot, "build", "voice");
 
 export class VoicePack implements ClipSource {

@@ -17,7 +17,7 @@ export const startCommand: Command = {
       lang: { type: "string" },
     });
     try {
-      buildVoicePacks((line) => console.log(line));
+      await buildVoicePacks({ log: (line) => console.log(line) });
     } catch (error) {
       console.warn(`voice packs not built (${(error as Error).message}); announcements are logged as clip lists only`);
     }
