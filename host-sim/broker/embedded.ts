@@ -10,6 +10,15 @@ export interface EmbeddedBroker {
   readonly host: string;
   readonly port: number;
   readonly aedes: Aedes;
+  /** False between pause and resume. */
+  readonly listening: boolean;
+  /**
+   * An outage: every connection drops and new ones are refused, while the sessions (subscriptions,
+   * queued QoS 1 messages, retained status) stay, as a broker with persistence restarting keeps them.
+   */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,25 +26,45 @@ export async function startEmbeddedBroker(options: { port?: number; host?: strin
   const host = options.host ?? "127.0.0.1";
   const aedes = await Aedes.createBroker();
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.on("close", () => sockets.delete(socket));
-    aedes.handle(socket);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  const listen = async (port: number): Promise<Server> => {
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.setNoDelay(true);
+      socket.on("close", () => sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  };
+  const stopListening = async (server: Server) => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  let server: Server | undefined = await listen(options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   return {
     url: `mqtt://${host}:${port}`,
     host,
     port,
     aedes,
+    get listening() {
+      return server !== undefined;
+    },
+    pause: async () => {
+      const current = server;
+      server = undefined;
+      if (current) await stopListening(current);
+    },
+    resume: async () => {
+      server ??= await listen(port);
+    },
     close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const current = server;
+      server = undefined;
+      if (current) await stopListening(current);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };

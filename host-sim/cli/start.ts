@@ -1,4 +1,5 @@
 import { buildVoicePacks } from "../../scripts/build-voice";
+import { SimulatorControl } from "../control/control";
 import { Simulator } from "../simulator";
 import { startWebServer } from "../web-server";
 import { parseFlags, portFlag } from "./args";
@@ -31,13 +32,17 @@ export const startCommand: Command = {
       device.log.listen((e) => {
         if (e.level !== "debug") console.log(`${new Date(e.at).toISOString()} ${e.device} ${e.name} ${JSON.stringify(e.fields)}`);
       });
-    const web = await startWebServer(simulator, portFlag(o["web-port"], "web-port") ?? 8080).catch(() => startWebServer(simulator, 0));
+    const control = new SimulatorControl(simulator);
+    const webPort = portFlag(o["web-port"], "web-port");
+    // 8080 when free; an explicit --web-port must be had or fail.
+    const web = webPort !== undefined ? await startWebServer(control, webPort) : await startWebServer(control, 8080).catch(() => startWebServer(control, 0));
     console.log(`broker   ${simulator.brokerUrl}${simulator.broker ? " (embedded)" : ""}`);
     console.log(`web UI   ${web.url}`);
     console.log(`devices  ${[...simulator.devices.keys()].join(", ")}`);
     console.log(`try      npm run payterm -- pay --device soundbox-1 --amount 250.00 --currency INR --provider UPI`);
     const shutdown = async () => {
       await web.close();
+      control.close();
       await simulator.stop();
       process.exit(0);
     };

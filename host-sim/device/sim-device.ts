@@ -15,6 +15,7 @@ import type { VoicePack } from "../audio/voice-pack";
 import { FileKv } from "../hal/file-kv";
 import { FramebufferDisplay } from "../hal/framebuffer-display";
 import { hostQrEncoder } from "../hal/qr-encoder";
+import { LinkGatedTransport } from "../hal/link-gate";
 import { MqttJsTransport } from "../hal/mqttjs-transport";
 import { nodeClock, NodeTimers } from "../hal/node-clock";
 import { nodeCrypto } from "../hal/node-crypto";
@@ -89,7 +90,7 @@ export class SimDevice {
       clock: nodeClock,
       timers: this.#timers,
       kv,
-      mqtt: this.#transport,
+      mqtt: new LinkGatedTransport(this.#transport, this.network, (run) => this.#timers.once(run, 0)),
       crypto: nodeCrypto,
       buttons: this.buttons,
       power: this.power,
@@ -106,7 +107,7 @@ export class SimDevice {
       },
       log: this.log,
     };
-    this.#audio = o.product === "soundbox" && o.voice ? new RecordingAudio(o.voice, (clip) => this.log.event("debug", "clip", { clip })) : undefined;
+    this.#audio = o.product === "soundbox" && o.voice ? new RecordingAudio(o.voice, (clip, volume) => this.log.event("debug", "clip", { clip, volume })) : undefined;
     if (this.#audio) hal.audio = this.#audio;
     if (this.display) {
       hal.display = this.display;
@@ -148,6 +149,16 @@ export class SimDevice {
   /** The Wi-Fi link drops; the firmware's session reconnects on its own. */
   cutLink(): void {
     this.#transport.cut();
+  }
+
+  /** The Wi-Fi stays down (connections fail) until `linkUp`. */
+  linkDown(): void {
+    this.network.set({ link: "down", rssi: undefined });
+    this.#transport.cut();
+  }
+
+  linkUp(): void {
+    this.network.set({ link: "up", rssi: -55 });
   }
 
   #writeAnnouncements(dir: string, voice: VoicePack): void {

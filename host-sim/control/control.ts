@@ -1,0 +1,339 @@
+/**
+ * One control surface over a running simulator, shared by the web UI and by scenarios: payments,
+ * forged and replayed messages, outages (the broker, a device's link, its power), buttons and
+ * battery, and one stream of every event (the devices' firmware, the payment service, the broker
+ * and the simulator's own actions).
+ */
+import type { ButtonId } from "../../hal/buttons";
+import { currencyInfo, parseAmount } from "../../firmware/money";
+import type { DeviceEvent } from "../device/event-log";
+import { EventLog } from "../device/event-log";
+import type { SimDevice } from "../device/sim-device";
+import { signConfirmation, type ConfirmationFields } from "../service/confirmation";
+import type { Simulator } from "../simulator";
+import { FORGERIES, isForgeryKind } from "./forgery";
+import type { DeviceState, SimState } from "./state";
+
+export type { DeviceState, SimState } from "./state";
+
+/** A request the simulator cannot carry out as asked: the caller's mistake, told precisely. */
+export class ControlError extends Error {}
+
+export const WALLETS = ["UPI", "Paytm", "PhonePe", "Google Pay", "BHIM", "Alipay", "WeChat Pay", "card"] as const;
+
+export interface PayRequest {
+  deviceId: string;
+  /** Decimal in major units, as a person types it: "250.00". */
+  amount: string;
+  currency?: string;
+  provider?: string;
+  expiresInMs?: number;
+}
+
+const SENT_KEPT = 1000;
+
+export class SimulatorControl {
+  /** The payment service's side: publications, retries, acks, expiries, injected messages. */
+  readonly serviceLog = new EventLog("service");
+  readonly brokerLog = new EventLog("broker");
+  /** What was done to the simulated world: outages, power, buttons, battery. */
+  readonly worldLog = new EventLog("simulator");
+  readonly #sent = new Map<string, ConfirmationFields>();
+  readonly #screens = new Map<string, string>();
+  readonly #volumes = new Map<string, number>();
+  readonly #events = new Set<(event: DeviceEvent) => void>();
+  readonly #frames = new Set<(deviceId: string, frame: number) => void>();
+  readonly #stops: (() => void)[] = [];
+  #brokerBusy: Promise<void> = Promise.resolve();
+
+  constructor(readonly simulator: Simulator) {
+    for (const log of this.logs) this.#stops.push(log.listen((event) => this.#emit(event)));
+    for (const device of simulator.devices.values()) {
+      const id = device.options.deviceId;
+      const note = (event: DeviceEvent) => {
+        if (event.name === "screen" && typeof event.fields.screen === "string") this.#screens.set(id, event.fields.screen);
+        if (event.name === "clip" && typeof event.fields.volume === "number") this.#volumes.set(id, event.fields.volume);
+      };
+      // The devices started before this control existed: catch up from their logs.
+      device.log.events.forEach(note);
+      this.#stops.push(device.log.listen(note));
+      if (device.display) device.display.onFrame = (frame) => this.#frames.forEach((listener) => listener(id, frame));
+    }
+    const service = simulator.service;
+    this.#stops.push(
+      service.onDelivery((report) => {
+        const fields = { txn: report.transactionId, device: report.deviceId ?? "", attempts: report.attempts };
+        if (report.state === "published" && report.attempts === 1) this.serviceLog.event("info", "published", fields);
+        else if (report.state === "retrying") this.serviceLog.event("warn", "retrying", fields);
+        else if (report.state === "expired") this.serviceLog.event("warn", "expired", fields);
+      }),
+      service.onAck((ack) =>
+        this.serviceLog.event(ack.status === "rejected" ? "warn" : "info", "acked", {
+          txn: ack.transactionId ?? "",
+          device: ack.deviceId,
+          status: ack.status,
+          ...(ack.reason && { reason: ack.reason }),
+          ...(ack.sequence !== undefined && { seq: ack.sequence }),
+        }),
+      ),
+    );
+    const aedes = simulator.broker?.aedes;
+    if (aedes) {
+      const connected = (client: { id: string }) => this.brokerLog.event("info", "client-connected", { client: client.id });
+      const gone = (client: { id: string }) => this.brokerLog.event("info", "client-disconnected", { client: client.id });
+      aedes.on("client", connected);
+      aedes.on("clientDisconnect", gone);
+      this.#stops.push(() => {
+        aedes.off("client", connected);
+        aedes.off("clientDisconnect", gone);
+      });
+    }
+  }
+
+  get logs(): EventLog[] {
+    return [...[...this.simulator.devices.values()].map((d) => d.log), this.serviceLog, this.brokerLog, this.worldLog];
+  }
+
+  /** Every event from now on, from every source. */
+  onEvent(listener: (event: DeviceEvent) => void): () => void {
+    this.#events.add(listener);
+    return () => this.#events.delete(listener);
+  }
+
+  /** Each finished frame of a device's screen. */
+  onFrame(listener: (deviceId: string, frame: number) => void): () => void {
+    this.#frames.add(listener);
+    return () => this.#frames.delete(listener);
+  }
+
+  /** The last `limit` events of all sources, oldest first. */
+  recentEvents(limit = 200): DeviceEvent[] {
+    return this.logs
+      .flatMap((log) => log.events.slice(-limit))
+      .sort((a, b) => a.at - b.at)
+      .slice(-limit);
+  }
+
+  device(deviceId: string): SimDevice {
+    const device = this.simulator.devices.get(deviceId);
+    if (!device) throw new ControlError(`no device ${JSON.stringify(deviceId)}; devices: ${[...this.simulator.devices.keys()].join(", ")}`);
+    return device;
+  }
+
+  /** Resolves once the device's session is online: at once if it is. */
+  async online(deviceId: string, timeoutMs = 10_000): Promise<void> {
+    const device = this.device(deviceId);
+    if (device.running && device.firmware.session.state === "online") return;
+    await device.log.waitFor((e) => e.name === "session" && e.fields.state === "online", timeoutMs);
+  }
+
+  state(): SimState {
+    const broker = this.simulator.broker;
+    return {
+      broker: { url: this.simulator.brokerUrl, embedded: broker !== undefined, up: broker ? broker.listening : true },
+      devices: [...this.simulator.devices.values()].map((device) => this.#deviceState(device)),
+      wallets: WALLETS,
+      forgeries: Object.entries(FORGERIES).map(([kind, forgery]) => ({ kind, label: forgery.label, expect: forgery.expect })),
+      features: { charges: false, nfc: false },
+    };
+  }
+
+  /** A confirmed payment, signed with the device's key, delivered until acked or expired. */
+  async pay(request: PayRequest): Promise<ConfirmationFields> {
+    this.device(request.deviceId);
+    const code = request.currency ?? "INR";
+    const currency = currencyInfo(code);
+    if (!currency) throw new ControlError(`currency ${JSON.stringify(code)} is not a supported ISO 4217 code`);
+    const amountMinor = parseAmount(String(request.amount), currency.exponent);
+    if (amountMinor === undefined || amountMinor === 0)
+      throw new ControlError(`amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(request.amount)}`);
+    if (request.expiresInMs !== undefined && !(Number.isInteger(request.expiresInMs) && request.expiresInMs > 0))
+      throw new ControlError(`expiry must be a positive whole number of milliseconds, got ${request.expiresInMs}`);
+    const fields = await this.simulator.service.publish({
+      deviceId: request.deviceId,
+      amountMinor,
+      currency: currency.code,
+      provider: request.provider ?? "UPI",
+      expiresInMs: request.expiresInMs,
+    });
+    this.#remember(fields);
+    return fields;
+  }
+
+  /** Sends a message the device must refuse; returns its transaction id and the reason expected. */
+  async forge(deviceId: string, kind: string, amount = "500.00"): Promise<{ transactionId: string; expect: string }> {
+    this.device(deviceId);
+    if (!isForgeryKind(kind)) throw new ControlError(`unknown forgery ${JSON.stringify(kind)}; one of ${Object.keys(FORGERIES).join(", ")}`);
+    const key = this.#key(deviceId);
+    const currency = currencyInfo("INR") as { exponent: number };
+    const amountMinor = parseAmount(amount, currency.exponent);
+    if (amountMinor === undefined || amountMinor === 0) throw new ControlError(`amount must be a positive decimal, got ${JSON.stringify(amount)}`);
+    const now = Date.now();
+    const fields: ConfirmationFields = {
+      transactionId: `FORGED-${now.toString(36).toUpperCase()}-${Math.floor(Math.random() * 1e6)}`,
+      deviceId,
+      amountMinor,
+      currency: "INR",
+      provider: "UPI",
+      confirmedAt: now,
+      expiresAt: now + 15 * 60_000,
+    };
+    const forgery = FORGERIES[kind];
+    await this.simulator.service.publishRaw(deviceId, forgery.make(fields, key));
+    this.serviceLog.event("warn", "forged", { txn: fields.transactionId, device: deviceId, kind, expect: forgery.expect });
+    return { transactionId: fields.transactionId, expect: forgery.expect };
+  }
+
+  /** Sends again the exact bytes of a payment already sent to the device (the last one by default). */
+  async replay(deviceId: string, transactionId?: string): Promise<string> {
+    this.device(deviceId);
+    let fields: ConfirmationFields | undefined;
+    if (transactionId !== undefined) {
+      fields = this.#sent.get(transactionId);
+      if (!fields || fields.deviceId !== deviceId) throw new ControlError(`no payment ${JSON.stringify(transactionId)} was sent to ${deviceId} from here`);
+    } else {
+      fields = [...this.#sent.values()].reverse().find((f) => f.deviceId === deviceId);
+      if (!fields) throw new ControlError(`nothing to replay: no payment was sent to ${deviceId} yet`);
+    }
+    // HMAC and the codec are deterministic: signing the same fields again gives the same bytes.
+    await this.simulator.service.publishRaw(deviceId, signConfirmation(fields, this.#key(deviceId)));
+    this.serviceLog.event("warn", "replayed", { txn: fields.transactionId, device: deviceId });
+    return fields.transactionId;
+  }
+
+  brokerDown(): Promise<void> {
+    return this.#brokerStep("down");
+  }
+
+  brokerUp(): Promise<void> {
+    return this.#brokerStep("up");
+  }
+
+  linkDown(deviceId: string): void {
+    this.device(deviceId).linkDown();
+    this.worldLog.event("warn", "link-down", { device: deviceId });
+  }
+
+  linkUp(deviceId: string): void {
+    this.device(deviceId).linkUp();
+    this.worldLog.event("info", "link-up", { device: deviceId });
+  }
+
+  /** The link drops for an instant; the device reconnects on its own. */
+  cutLink(deviceId: string): void {
+    const device = this.device(deviceId);
+    if (!device.running) throw new ControlError(`${deviceId} is off`);
+    device.cutLink();
+    this.worldLog.event("warn", "link-cut", { device: deviceId });
+  }
+
+  powerOff(deviceId: string): void {
+    const device = this.device(deviceId);
+    if (!device.running) return;
+    device.powerOff();
+    this.worldLog.event("warn", "power-off", { device: deviceId });
+  }
+
+  powerOn(deviceId: string): void {
+    const device = this.device(deviceId);
+    if (device.running) return;
+    device.start();
+    this.worldLog.event("info", "power-on", { device: deviceId });
+  }
+
+  /** Power off, wait, power on: the firmware boots from what its NVS kept. */
+  async powerCycle(deviceId: string, offMs = 1000): Promise<void> {
+    this.powerOff(deviceId);
+    await new Promise((resolve) => setTimeout(resolve, offMs));
+    this.powerOn(deviceId);
+  }
+
+  /** One edge of a button, as the UI sends them (press on pointer down, release on pointer up). */
+  button(deviceId: string, button: string, pressed: boolean): void {
+    const device = this.device(deviceId);
+    if (!device.buttons.available.includes(button as ButtonId))
+      throw new ControlError(`${deviceId} has no ${JSON.stringify(button)} button; it has ${device.buttons.available.join(", ")}`);
+    device.buttons.set(button as ButtonId, pressed);
+    this.worldLog.event("debug", pressed ? "button-down" : "button-up", { device: deviceId, button });
+  }
+
+  /** Press and hold for `holdMs`, then release. */
+  async press(deviceId: string, button: string, holdMs = 80): Promise<void> {
+    this.button(deviceId, button, true);
+    await new Promise((resolve) => setTimeout(resolve, holdMs));
+    this.button(deviceId, button, false);
+  }
+
+  battery(deviceId: string, status: { percent?: number; charging?: boolean }): void {
+    const device = this.device(deviceId);
+    if (status.percent !== undefined && !(Number.isInteger(status.percent) && status.percent >= 0 && status.percent <= 100))
+      throw new ControlError(`battery percent must be a whole number 0-100, got ${JSON.stringify(status.percent)}`);
+    if (status.charging !== undefined && typeof status.charging !== "boolean") throw new ControlError("charging must be true or false");
+    device.power.set({
+      ...(status.percent !== undefined && { batteryPercent: status.percent }),
+      ...(status.charging !== undefined && { charging: status.charging }),
+    });
+    const now = device.power.status();
+    this.worldLog.event("info", "battery", { device: deviceId, percent: now.batteryPercent, charging: now.charging });
+  }
+
+  close(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+    for (const device of this.simulator.devices.values()) if (device.display) device.display.onFrame = undefined;
+    this.#events.clear();
+    this.#frames.clear();
+  }
+
+  #deviceState(device: SimDevice): DeviceState {
+    const id = device.options.deviceId;
+    const network = device.network.status();
+    const power = device.power.status();
+    return {
+      deviceId: id,
+      product: device.options.product,
+      language: device.options.language,
+      running: device.running,
+      session: device.running ? device.firmware.session.state : "off",
+      link: network.link,
+      rssi: network.rssi,
+      battery: { percent: power.batteryPercent, charging: power.charging },
+      buttons: device.buttons.available,
+      counters: device.running ? device.firmware.pipeline.counters : undefined,
+      screen: device.display && { state: this.#screens.get(id), width: device.display.width, height: device.display.height, frame: device.display.frames },
+      volume: this.#volumes.get(id),
+    };
+  }
+
+  #key(deviceId: string) {
+    const key = this.simulator.registry.keyFor(deviceId);
+    if (!key) throw new ControlError(`no key registered for ${deviceId}`);
+    return key;
+  }
+
+  #remember(fields: ConfirmationFields): void {
+    this.#sent.set(fields.transactionId, fields);
+    if (this.#sent.size > SENT_KEPT) this.#sent.delete(this.#sent.keys().next().value as string);
+  }
+
+  #emit(event: DeviceEvent): void {
+    for (const listener of this.#events) listener(event);
+  }
+
+  /** Broker steps run one at a time, so a quick down-up-down from the UI lands in order. */
+  #brokerStep(step: "down" | "up"): Promise<void> {
+    const broker = this.simulator.broker;
+    if (!broker) return Promise.reject(new ControlError(`the broker ${this.simulator.brokerUrl} is external; only the embedded broker can be taken down from here`));
+    const run = async () => {
+      if (step === "down" && broker.listening) {
+        await broker.pause();
+        this.brokerLog.event("warn", "broker-down", { url: broker.url });
+      } else if (step === "up" && !broker.listening) {
+        await broker.resume();
+        this.brokerLog.event("info", "broker-up", { url: broker.url });
+      }
+    };
+    const next = this.#brokerBusy.then(run);
+    this.#brokerBusy = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The simulator's state as the control surface reports it: what the web page renders and what
+ * scenarios check. Types only, shared with the page's code (no Node imports here).
+ */
+import type { ButtonId } from "../../hal/buttons";
+import type { Product } from "../../hal/system";
+import type { PipelineCounters } from "../../firmware/payments/counters";
+
+export interface DeviceState {
+  deviceId: string;
+  product: Product;
+  language: string;
+  running: boolean;
+  session: string;
+  link: "up" | "down";
+  rssi: number | undefined;
+  battery: { percent: number; charging: boolean };
+  buttons: readonly ButtonId[];
+  counters: PipelineCounters | undefined;
+  /** The last screen the firmware reported, and the framebuffer's size and frame count. */
+  screen: { state: string | undefined; width: number; height: number; frame: number } | undefined;
+  /** The speaker's last volume (0..1) as the firmware set it, once a clip has played. */
+  volume: number | undefined;
+}
+
+export interface ForgeryInfo {
+  kind: string;
+  label: string;
+  /** The reason code the device must answer with. */
+  expect: string;
+}
+
+export interface SimState {
+  broker: { url: string; embedded: boolean; up: boolean };
+  devices: DeviceState[];
+  wallets: readonly string[];
+  forgeries: ForgeryInfo[];
+  /** Parts of the simulator that other work adds; the page shows a panel as waiting until they are here. */
+  features: { charges: boolean; nfc: boolean };
+}

@@ -1,0 +1,232 @@
+/**
+ * The device cards: a soundbox (LEDs, speaker, caption of what it says, buttons) and a QR display
+ * (its live framebuffer), each with its counters and the simulated world around it (Wi-Fi, power,
+ * battery). Built once per device from a template and updated in place, so focus and half-typed
+ * input survive updates.
+ */
+import type { DeviceEvent } from "../device/event-log";
+import type { DeviceState } from "../control/state";
+import { act, post, say } from "./api";
+import { ScreenView } from "./screen";
+import type { Speaker } from "./speaker";
+
+const KEY_LABELS: Record<string, [text: string, name: string]> = {
+  volumeDown: ["Vol −", "Volume down"],
+  volumeUp: ["Vol +", "Volume up"],
+  replay: ["Replay", "Replay the last announcement"],
+  function: ["Summary", "Function: today's summary"],
+  power: ["Power", "Power switch"],
+};
+const KEY_ORDER = ["volumeDown", "volumeUp", "replay", "function", "power"];
+
+const SCREEN_NAMES: Record<string, string> = {
+  idle: "idle, merchant QR",
+  success: "payment received",
+  "no-merchant": "no merchant configured",
+};
+
+type LedColor = "off" | "green" | "amber" | "red";
+interface Led {
+  color: LedColor;
+  blink: boolean;
+  meaning: string;
+}
+
+function onlineLed(d: DeviceState): Led {
+  if (!d.running) return { color: "off", blink: false, meaning: "off" };
+  if (d.link === "down") return { color: "red", blink: false, meaning: "no Wi-Fi" };
+  if (d.session === "online") return { color: "green", blink: false, meaning: "connected" };
+  return { color: "amber", blink: true, meaning: `connecting (${d.session})` };
+}
+
+function batteryLed(d: DeviceState): Led {
+  if (!d.running) return { color: "off", blink: false, meaning: "off" };
+  const { percent, charging } = d.battery;
+  if (charging) return { color: "green", blink: true, meaning: `charging, ${percent}%` };
+  if (percent <= 10) return { color: "red", blink: true, meaning: `critical, ${percent}%` };
+  if (percent <= 20) return { color: "red", blink: false, meaning: `low, ${percent}%` };
+  return { color: "green", blink: false, meaning: `${percent}%` };
+}
+
+function setLed(el: HTMLElement | null, led: Led, label: string): void {
+  if (!el) return;
+  el.dataset.color = led.color;
+  el.toggleAttribute("data-blink", led.blink);
+  el.title = `${label}: ${led.meaning}`;
+  el.setAttribute("aria-label", `${label} light ${led.color === "off" ? "off" : led.color}: ${led.meaning}`);
+}
+
+function el<T extends HTMLElement = HTMLElement>(root: ParentNode, selector: string): T {
+  return root.querySelector(selector) as T;
+}
+
+export class DeviceCard {
+  readonly root: HTMLElement;
+  readonly screen: ScreenView | undefined;
+  #state: DeviceState;
+  #captions: Record<string, string> = {};
+  #statusTimer: number | undefined;
+  readonly #keys = new Map<string, HTMLButtonElement>();
+  readonly #linkSwitch: HTMLInputElement;
+  readonly #battery: HTMLInputElement;
+  readonly #charging: HTMLInputElement;
+  readonly #cycle: HTMLButtonElement;
+  readonly #cut: HTMLButtonElement;
+
+  constructor(state: DeviceState, private readonly speaker: Speaker) {
+    this.#state = state;
+    const id = state.deviceId;
+    const template = document.getElementById(state.product === "soundbox" ? "soundbox-template" : "display-template") as HTMLTemplateElement;
+    this.root = (template.content.firstElementChild as HTMLElement).cloneNode(true) as HTMLElement;
+    this.root.dataset.device = id;
+    this.root.setAttribute("aria-label", `${state.product === "soundbox" ? "Soundbox" : "QR display"} ${id}`);
+    el(this.root, "[data-name]").textContent = id;
+
+    const canvas = this.root.querySelector<HTMLCanvasElement>("[data-screen]");
+    if (canvas && state.screen) this.screen = new ScreenView(canvas, id, state.screen.width, state.screen.height);
+
+    const keys = el(this.root, "[data-keys]");
+    for (const button of KEY_ORDER.filter((b) => state.buttons.includes(b as never))) {
+      const [text, name] = KEY_LABELS[button] ?? [button, button];
+      const key = document.createElement("button");
+      key.type = "button";
+      key.className = `key key-${button}`;
+      key.textContent = text;
+      key.setAttribute("aria-label", name);
+      key.title = name;
+      key.dataset.button = button;
+      if (button === "power") key.addEventListener("click", () => void act(key, () => post(`/api/device/${id}/${this.#state.running ? "power-off" : "power-on"}`)));
+      else this.#holdable(key, button);
+      keys.append(key);
+      this.#keys.set(button, key);
+    }
+
+    const controls = el(this.root, "[data-controls]");
+    controls.innerHTML = `
+      <label class="switch"><input type="checkbox" role="switch" data-link> Wi-Fi</label>
+      <button type="button" data-cut title="Drop the connection once; the device reconnects by itself">Cut link</button>
+      <button type="button" data-cycle title="Power off for a second, then on: the firmware boots from its NVS">Power cycle</button>
+      <label class="battery">Battery <input type="range" min="0" max="100" step="1" data-battery></label>
+      <label class="switch"><input type="checkbox" data-charging> Charging</label>`;
+    this.#linkSwitch = el<HTMLInputElement>(controls, "[data-link]");
+    this.#battery = el<HTMLInputElement>(controls, "[data-battery]");
+    this.#charging = el<HTMLInputElement>(controls, "[data-charging]");
+    this.#cycle = el<HTMLButtonElement>(controls, "[data-cycle]");
+    this.#cut = el<HTMLButtonElement>(controls, "[data-cut]");
+    this.#linkSwitch.addEventListener("change", () => void act(null, () => post(`/api/device/${id}/${this.#linkSwitch.checked ? "link-up" : "link-down"}`)));
+    this.#cut.addEventListener("click", () => void act(this.#cut, () => post(`/api/device/${id}/cut-link`)));
+    this.#cycle.addEventListener("click", () => void act(this.#cycle, () => post(`/api/device/${id}/power-cycle`)));
+    this.#battery.addEventListener("change", () => void act(null, () => post(`/api/device/${id}/battery`, { percent: Number(this.#battery.value) })));
+    this.#charging.addEventListener("change", () => void act(null, () => post(`/api/device/${id}/battery`, { charging: this.#charging.checked })));
+
+    if (state.product === "soundbox")
+      void fetch(`/api/device/${id}/captions`)
+        .then((res) => (res.ok ? res.json() : {}))
+        .then((captions: Record<string, string>) => (this.#captions = captions));
+    this.update(state);
+  }
+
+  update(state: DeviceState): void {
+    this.#state = state;
+    const r = this.root;
+    r.classList.toggle("off", !state.running);
+    const session = el(r, "[data-session]");
+    session.textContent = state.running ? state.session : "off";
+    session.dataset.state = state.running ? state.session : "off";
+    setLed(r.querySelector("[data-led=online]"), onlineLed(state), "Online");
+    setLed(r.querySelector("[data-led=battery]"), batteryLed(state), "Battery");
+    if (!state.running) this.#flashStatus("off", "off");
+    const power = this.#keys.get("power");
+    if (power) power.setAttribute("aria-pressed", String(state.running));
+    for (const [button, key] of this.#keys) if (button !== "power") key.disabled = !state.running;
+    this.#linkSwitch.checked = state.link === "up";
+    this.#cut.disabled = !state.running || state.link === "down";
+    if (document.activeElement !== this.#battery) this.#battery.value = String(state.battery.percent);
+    this.#charging.checked = state.battery.charging;
+    this.#battery.setAttribute("aria-valuetext", `${state.battery.percent}%`);
+
+    const c = state.counters;
+    const rows: [string, string][] = [
+      ["Received", String(c?.received ?? "–")],
+      ["Announced", String(c?.announced ?? "–")],
+      ["Duplicates", String(c?.duplicates ?? "–")],
+      ["Rejected", c ? String(c.rejected) + (c.rejected ? ` (${Object.entries(c.rejectedBy).map(([k, n]) => `${k} ${n}`).join(", ")})` : "") : "–"],
+    ];
+    if (state.product === "soundbox") rows.push(["Volume", state.volume === undefined ? "–" : `${Math.round(state.volume * 100)}%`]);
+    if (state.screen) rows.push(["Screen", state.running ? state.screen.state ?? "–" : "dark"]);
+    rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : "down"]);
+    const stats = el(r, "[data-stats]");
+    stats.replaceChildren(
+      ...rows.flatMap(([name, value]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = name;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        dd.dataset.stat = name.toLowerCase();
+        return [dt, dd];
+      }),
+    );
+
+    if (this.screen && state.screen) {
+      const name = state.running ? SCREEN_NAMES[state.screen.state ?? ""] ?? state.screen.state ?? "starting" : "dark, device off";
+      this.screen.canvas.setAttribute("aria-label", `${state.deviceId} screen: ${name}`);
+      this.screen.canvas.dataset.state = state.running ? state.screen.state ?? "" : "off";
+      this.screen.want(state.screen.frame);
+    }
+  }
+
+  /** An event from this device's firmware. */
+  event(event: DeviceEvent): void {
+    const f = event.fields;
+    if (event.name === "clip" && typeof f.clip === "string") this.speaker.play(this.#state.deviceId, f.clip, typeof f.volume === "number" ? f.volume : 1);
+    else if (event.name === "announced") {
+      this.#flashStatus("green", `announced ${String(f.amount)} ${String(f.cur)}`);
+      this.#caption(String(f.clips ?? ""));
+    } else if (event.name === "offline-summary") this.#caption(String(f.clips ?? ""));
+    else if (event.name === "duplicate") this.#flashStatus("amber", "duplicate ignored");
+    else if (event.name === "rejected") this.#flashStatus("red", `rejected: ${String(f.reason)}`);
+  }
+
+  #caption(clips: string): void {
+    const caption = this.root.querySelector("[data-caption]");
+    if (!caption || !clips) return;
+    const words = clips.split(" ").map((clip) => this.#captions[clip] ?? clip);
+    caption.textContent = `“${words.join(" ")}”`;
+  }
+
+  #flashStatus(color: LedColor, meaning: string): void {
+    const led = this.root.querySelector<HTMLElement>("[data-led=status]");
+    if (!led) return;
+    window.clearTimeout(this.#statusTimer);
+    setLed(led, { color, blink: false, meaning }, "Status");
+    if (color !== "off") this.#statusTimer = window.setTimeout(() => setLed(led, { color: "off", blink: false, meaning: "idle" }, "Status"), 1500);
+  }
+
+  /** A key held as long as the pointer (or Space/Enter) holds it: the firmware sees real press lengths. */
+  #holdable(key: HTMLButtonElement, button: string): void {
+    const id = this.#state.deviceId;
+    let down = false;
+    const press = (pressed: boolean) => {
+      if (down === pressed) return;
+      down = pressed;
+      key.classList.toggle("held", pressed);
+      post(`/api/device/${id}/button`, { button, pressed }).catch((error: Error) => say(error.message, "error"));
+    };
+    key.addEventListener("pointerdown", (e) => {
+      key.setPointerCapture(e.pointerId);
+      press(true);
+    });
+    key.addEventListener("pointerup", () => press(false));
+    key.addEventListener("pointercancel", () => press(false));
+    key.addEventListener("keydown", (e) => {
+      if ((e.key === " " || e.key === "Enter") && !e.repeat) {
+        e.preventDefault();
+        press(true);
+      }
+    });
+    key.addEventListener("keyup", (e) => {
+      if (e.key === " " || e.key === "Enter") press(false);
+    });
+    key.addEventListener("blur", () => press(false));
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The simulator's web UI in a real browser (Debian's chromium, headless, through playwright-core):
+ * the QR display's canvas, read back from the page and decoded, carries the QR the firmware drew;
+ * paying from the page turns it to the success screen, and the soundbox's announcement shows in
+ * the event log and plays through the page's speaker. A screenshot is kept in build/artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import jsQR from "jsqr";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { PNG } from "pngjs";
+import { SimulatorControl } from "../../host-sim/control/control";
+import { projectRoot } from "../../host-sim/paths";
+import { Simulator } from "../../host-sim/simulator";
+import { startWebServer, type WebServer } from "../../host-sim/web-server";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = join(projectRoot, "build", "artifacts");
+const MERCHANT = { vpa: "browser.test@okaxis", name: "Browser Test Cafe" };
+
+/** The QR display's canvas pixels, as the page drew them (a lossless PNG of the canvas), decoded. */
+async function decodeCanvas(page: Page): Promise<string | undefined> {
+  // Runs in the page; the host's type check has no DOM types, hence the structural cast.
+  const dataUrl = await page.$eval("canvas[data-screen]", (canvas) => (canvas as unknown as { toDataURL(type: string): string }).toDataURL("image/png"));
+  const image = PNG.sync.read(Buffer.from(dataUrl.slice(dataUrl.indexOf(",") + 1), "base64"));
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+}
+
+describe("simulator web UI in chromium", () => {
+  let simulator: Simulator;
+  let control: SimulatorControl;
+  let web: WebServer;
+  let browser: Browser;
+  let page: Page;
+  let stateDir: string;
+  const pageErrors: string[] = [];
+  const clipsFetched: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    stateDir = mkdtempSync(join(tmpdir(), "payterm-browser-"));
+    simulator = await Simulator.start({ stateDir, merchant: MERCHANT });
+    control = new SimulatorControl(simulator);
+    web = await startWebServer(control, 0);
+    await Promise.all([...simulator.devices.keys()].map((id) => control.online(id)));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Root in CI containers needs --no-sandbox; the speaker may play without a click.
+      args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("response", (res) => {
+      if (/\/clip\/.*\.wav$/.test(res.url()) && res.ok()) clipsFetched.push(res.url());
+    });
+    await page.goto(web.url);
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+    control?.close();
+    await simulator?.stop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("draws the QR display's framebuffer, and the QR read from the page's pixels is the merchant's", async () => {
+    await page.waitForSelector("canvas[data-screen][data-frame]");
+    expect(await page.getAttribute("canvas[data-screen]", "aria-label")).toBe("qr-display-1 screen: idle, merchant QR");
+    expect(await decodeCanvas(page)).toBe("upi://pay?pa=browser.test@okaxis&pn=Browser%20Test%20Cafe&cu=INR");
+  });
+
+  it("pays from the page: the QR display shows success, the soundbox announces and the page plays it", async () => {
+    await page.click("#sound");
+    expect(await page.getAttribute("#sound", "aria-pressed")).toBe("true");
+
+    await page.selectOption("#pay select[name=deviceId]", "qr-display-1");
+    await page.selectOption("#pay select[name=provider]", "Alipay");
+    await page.fill("#pay input[name=amount]", "149.00");
+    await page.click("#pay button[type=submit]");
+    await page.waitForSelector("canvas[data-screen][data-state=success]");
+    await page.waitForSelector("#pay output[data-outcome=announced]");
+    expect(await decodeCanvas(page)).toBeUndefined();
+
+    await page.selectOption("#pay select[name=deviceId]", "soundbox-1");
+    // The provider's clip comes last; the page fetches it when the device starts playing it.
+    const lastClip = page.waitForResponse((res) => res.url().endsWith("/clip/prov_alipay.wav") && res.ok(), { timeout: 15_000 });
+    await page.click("#pay button[type=submit]");
+    const row = await page.waitForSelector("#events li[data-name=announced][data-source=soundbox-1]");
+    expect(await row.textContent()).toContain("amount=149.00");
+    await lastClip;
+    await page.waitForFunction("Number(document.body.dataset.clipsPlayed ?? 0) >= 5");
+    expect(clipsFetched.filter((url) => url.includes("/api/device/soundbox-1/clip/")).length).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent(".soundbox [data-caption]")).toMatch(/received one hundred forty.nine rupees on Alipay/i);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "simulator-ui.png") });
+    expect(pageErrors).toEqual([]);
+  }, 20_000);
+});
