@@ -40,7 +40,6 @@ export class SimulatorControl {
   readonly worldLog = new EventLog("simulator");
   readonly #sent = new Map<string, ConfirmationFields>();
   readonly #screens = new Map<string, string>();
-  readonly #volumes = new Map<string, number>();
   readonly #events = new Set<(event: DeviceEvent) => void>();
   readonly #frames = new Set<(deviceId: string, frame: number) => void>();
   readonly #stops: (() => void)[] = [];
@@ -52,7 +51,6 @@ export class SimulatorControl {
       const id = device.options.deviceId;
       const note = (event: DeviceEvent) => {
         if (event.name === "screen" && typeof event.fields.screen === "string") this.#screens.set(id, event.fields.screen);
-        if (event.name === "clip" && typeof event.fields.volume === "number") this.#volumes.set(id, event.fields.volume);
       };
       // The devices started before this control existed: catch up from their logs.
       device.log.events.forEach(note);
@@ -300,7 +298,7 @@ export class SimulatorControl {
       buttons: device.buttons.available,
       counters: device.running ? device.firmware.pipeline.counters : undefined,
       screen: device.display && { state: this.#screens.get(id), width: device.display.width, height: device.display.height, frame: device.display.frames },
-      volume: this.#volumes.get(id),
+      soundbox: device.running ? device.firmware.soundbox?.state : undefined,
     };
   }
 

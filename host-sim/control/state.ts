@@ -5,6 +5,7 @@
 import type { ButtonId } from "../../hal/buttons";
 import type { Product } from "../../hal/system";
 import type { PipelineCounters } from "../../firmware/payments/counters";
+import type { SoundboxState } from "../../firmware/soundbox/soundbox";
 
 export interface DeviceState {
   deviceId: string;
@@ -19,8 +20,8 @@ export interface DeviceState {
   counters: PipelineCounters | undefined;
   /** The last screen the firmware reported, and the framebuffer's size and frame count. */
   screen: { state: string | undefined; width: number; height: number; frame: number } | undefined;
-  /** The speaker's last volume (0..1) as the firmware set it, once a clip has played. */
-  volume: number | undefined;
+  /** The soundbox firmware's own state (volume level, speech queue, today's totals) while it runs. */
+  soundbox: SoundboxState | undefined;
 }
 
 export interface ForgeryInfo {

@@ -4,6 +4,7 @@
  * battery). Built once per device from a template and updated in place, so focus and half-typed
  * input survive updates.
  */
+import { currencyInfo, formatAmount } from "../../firmware/money";
 import type { DeviceEvent } from "../device/event-log";
 import type { DeviceState } from "../control/state";
 import { act, post, say } from "./api";
@@ -14,8 +15,8 @@ const KEY_LABELS: Record<string, [text: string, name: string]> = {
   volumeDown: ["Vol −", "Volume down"],
   volumeUp: ["Vol +", "Volume up"],
   replay: ["Replay", "Replay the last announcement"],
-  function: ["Summary", "Function: today's summary"],
-  power: ["Power", "Power switch"],
+  function: ["Summary", "Today's summary"],
+  power: ["Power", "Power button: says whether the device is connected; turns a switched-off device on"],
 };
 const KEY_ORDER = ["volumeDown", "volumeUp", "replay", "function", "power"];
 
@@ -72,6 +73,7 @@ export class DeviceCard {
   readonly #charging: HTMLInputElement;
   readonly #cycle: HTMLButtonElement;
   readonly #cut: HTMLButtonElement;
+  readonly #switch: HTMLButtonElement;
 
   constructor(state: DeviceState, private readonly speaker: Speaker) {
     this.#state = state;
@@ -95,8 +97,9 @@ export class DeviceCard {
       key.setAttribute("aria-label", name);
       key.title = name;
       key.dataset.button = button;
-      if (button === "power") key.addEventListener("click", () => void act(key, () => post(`/api/device/${id}/${this.#state.running ? "power-off" : "power-on"}`)));
-      else this.#holdable(key, button);
+      this.#holdable(key, button);
+      // The board's power circuit, not the firmware, wakes a switched-off device.
+      if (button === "power") key.addEventListener("click", () => !this.#state.running && void act(key, () => post(`/api/device/${id}/power-on`)));
       keys.append(key);
       this.#keys.set(button, key);
     }
@@ -105,6 +108,7 @@ export class DeviceCard {
     controls.innerHTML = `
       <label class="switch"><input type="checkbox" role="switch" data-link> Wi-Fi</label>
       <button type="button" data-cut title="Drop the connection once; the device reconnects by itself">Cut link</button>
+      <button type="button" data-switch title="Cut or restore power, as the board's switch does (no goodbye to the broker)">Switch off</button>
       <button type="button" data-cycle title="Power off for a second, then on: the firmware boots from its NVS">Power cycle</button>
       <label class="battery">Battery <input type="range" min="0" max="100" step="1" data-battery></label>
       <label class="switch"><input type="checkbox" data-charging> Charging</label>`;
@@ -113,6 +117,8 @@ export class DeviceCard {
     this.#charging = el<HTMLInputElement>(controls, "[data-charging]");
     this.#cycle = el<HTMLButtonElement>(controls, "[data-cycle]");
     this.#cut = el<HTMLButtonElement>(controls, "[data-cut]");
+    this.#switch = el<HTMLButtonElement>(controls, "[data-switch]");
+    this.#switch.addEventListener("click", () => void act(this.#switch, () => post(`/api/device/${id}/${this.#state.running ? "power-off" : "power-on"}`)));
     this.#linkSwitch.addEventListener("change", () => void act(null, () => post(`/api/device/${id}/${this.#linkSwitch.checked ? "link-up" : "link-down"}`)));
     this.#cut.addEventListener("click", () => void act(this.#cut, () => post(`/api/device/${id}/cut-link`)));
     this.#cycle.addEventListener("click", () => void act(this.#cycle, () => post(`/api/device/${id}/power-cycle`)));
@@ -136,9 +142,8 @@ export class DeviceCard {
     setLed(r.querySelector("[data-led=online]"), onlineLed(state), "Online");
     setLed(r.querySelector("[data-led=battery]"), batteryLed(state), "Battery");
     if (!state.running) this.#flashStatus("off", "off");
-    const power = this.#keys.get("power");
-    if (power) power.setAttribute("aria-pressed", String(state.running));
     for (const [button, key] of this.#keys) if (button !== "power") key.disabled = !state.running;
+    this.#switch.textContent = state.running ? "Switch off" : "Switch on";
     this.#linkSwitch.checked = state.link === "up";
     this.#cut.disabled = !state.running || state.link === "down";
     if (document.activeElement !== this.#battery) this.#battery.value = String(state.battery.percent);
@@ -152,7 +157,12 @@ export class DeviceCard {
       ["Duplicates", String(c?.duplicates ?? "–")],
       ["Rejected", c ? String(c.rejected) + (c.rejected ? ` (${Object.entries(c.rejectedBy).map(([k, n]) => `${k} ${n}`).join(", ")})` : "") : "–"],
     ];
-    if (state.product === "soundbox") rows.push(["Volume", state.volume === undefined ? "–" : `${Math.round(state.volume * 100)}%`]);
+    const sb = state.soundbox;
+    if (state.product === "soundbox") {
+      rows.push(["Volume", sb ? `${sb.volume} of ${sb.maxVolume}` : "–"]);
+      rows.push(["Speaking", sb ? `${sb.speaking ?? "–"}${sb.waiting ? `, ${sb.waiting} waiting` : ""}` : "–"]);
+      rows.push(["Today", sb ? sb.today.totals.map((t) => `${t.count} · ${t.currency} ${formatAmount(t.totalMinor, currencyInfo(t.currency)?.exponent ?? 2)}`).join(", ") || "no payments" : "–"]);
+    }
     if (state.screen) rows.push(["Screen", state.running ? state.screen.state ?? "–" : "dark"]);
     rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : "down"]);
     const stats = el(r, "[data-stats]");
@@ -207,7 +217,7 @@ export class DeviceCard {
     const id = this.#state.deviceId;
     let down = false;
     const press = (pressed: boolean) => {
-      if (down === pressed) return;
+      if (down === pressed || (pressed && !this.#state.running)) return;
       down = pressed;
       key.classList.toggle("held", pressed);
       post(`/api/device/${id}/button`, { button, pressed }).catch((error: Error) => say(error.message, "error"));

@@ -27,22 +27,36 @@ export class Speaker {
     await this.#context?.suspend();
   }
 
-  /** The device started playing `clip` at `volume` (0..1). */
+  /** The device started playing `clip` (a voice clip, or a tone named tone:HZ:MS) at `volume` (0..1). */
   play(deviceId: string, clip: string, volume: number): void {
     const context = this.#context;
     if (!context || context.state !== "running") return;
-    const url = `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav`;
+    const tone = /^tone:(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(clip);
     const chain = (this.#chains.get(deviceId) ?? Promise.resolve())
-      .then(() => this.#buffer(context, url))
-      .then((buffer) => {
-        const source = context.createBufferSource();
+      .then(async () => {
+        const buffer = tone ? undefined : await this.#buffer(context, `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav`);
         const gain = context.createGain();
         gain.gain.value = Math.max(0, Math.min(1, volume));
-        source.buffer = buffer;
-        source.connect(gain).connect(context.destination);
+        gain.connect(context.destination);
         const start = Math.max(context.currentTime, this.#ends.get(deviceId) ?? 0);
-        source.start(start);
-        this.#ends.set(deviceId, start + buffer.duration);
+        let duration: number;
+        if (tone) {
+          // pins/audioout's Tone is a square wave; so is this one.
+          const oscillator = context.createOscillator();
+          oscillator.type = "square";
+          oscillator.frequency.value = Number(tone[1]);
+          duration = Number(tone[2]) / 1000;
+          oscillator.connect(gain);
+          oscillator.start(start);
+          oscillator.stop(start + duration);
+        } else {
+          const source = context.createBufferSource();
+          source.buffer = buffer as AudioBuffer;
+          duration = source.buffer.duration;
+          source.connect(gain);
+          source.start(start);
+        }
+        this.#ends.set(deviceId, start + duration);
         this.played++;
         document.body.dataset.clipsPlayed = String(this.played);
       })

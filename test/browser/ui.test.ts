@@ -99,5 +99,21 @@ describe("simulator web UI in chromium", () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "simulator-ui.png") });
     expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it("presses the soundbox's keys through the firmware and shows its LEDs", async () => {
+    const soundbox = ".device[data-device=soundbox-1]";
+    expect(await page.getAttribute(`${soundbox} [data-led=online]`, "data-color")).toBe("green");
+    const before = Number((await page.textContent(`${soundbox} [data-stat=volume]`))?.split(" ")[0]);
+    await page.click(`${soundbox} .key-volumeDown`);
+    await page.waitForFunction(`document.querySelector("${soundbox} [data-stat=volume]").textContent.startsWith("${before - 1} of")`);
+    await page.click(`${soundbox} .key-volumeUp`);
+    await page.waitForFunction(`document.querySelector("${soundbox} [data-stat=volume]").textContent.startsWith("${before} of")`);
+    await page.click(`${soundbox} [data-switch]`);
+    await page.waitForSelector(`${soundbox}.off [data-led=online][data-color=off]`);
+    expect(simulator.device("soundbox-1").running).toBe(false);
+    await page.click(`${soundbox} .key-power`);
+    await page.waitForSelector(`${soundbox}:not(.off) [data-led=online][data-color=green]`, { timeout: 10_000 });
+    expect(pageErrors).toEqual([]);
   }, 20_000);
 });
