@@ -14,7 +14,7 @@ import { build } from "esbuild";
 import { encodeWav } from "./audio/wav";
 import { ControlError, type SimulatorControl } from "./control/control";
 import type { DeviceEvent } from "./device/event-log";
-import { VOICE_SOURCE_DIR } from "./audio/voice-pack";
+import { clipsOf, readClipList } from "./audio/voice-source";
 import { projectRoot } from "./paths";
 
 const WEB_DIR = join(projectRoot, "host-sim", "web");
@@ -76,13 +76,10 @@ function bundleApp(): Promise<string> {
   }).then((result) => result.outputFiles[0].text);
 }
 
-/** What each clip of a language says, for the speaker's captions; clip names where unknown. */
+/** What each clip of a language says, for the speaker's captions; empty (clip names) when unknown. */
 function captions(language: string): Record<string, string> {
-  const file = join(VOICE_SOURCE_DIR, language, "clips.json");
-  if (!existsSync(file)) return {};
   try {
-    const clips = (JSON.parse(readFileSync(file, "utf8")) as { clips?: unknown }).clips;
-    return typeof clips === "object" && clips !== null ? (clips as Record<string, string>) : {};
+    return Object.fromEntries(clipsOf(readClipList(language)).map((clip) => [clip.name, clip.text]));
   } catch {
     return {};
   }
