@@ -19,6 +19,7 @@ import { startQrTerminal, type QrTerminal } from "./qr-display/terminal";
 import { registerSoundboxCommands } from "./soundbox/commands";
 import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
+import { UpdateAgent } from "./update/agent";
 
 export interface Device {
   readonly pipeline: PaymentPipeline;
@@ -29,6 +30,8 @@ export interface Device {
   readonly soundbox: Soundbox | undefined;
   /** The QR display's screen and charges, when the device has a display. */
   readonly qr: QrTerminal | undefined;
+  /** Updates, where the platform has update storage; `updates.offer` is what the update command calls. */
+  readonly updates: UpdateAgent | undefined;
   stop(): void;
 }
 
@@ -53,6 +56,28 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
 
   const status = (online: boolean) =>
     encodeCbor({ v: 1, online, fw: system.firmwareVersion, product: system.product, at: clock.now() });
+
+  const updates = hal.update
+    ? new UpdateAgent({
+        storage: hal.update,
+        kv: hal.kv,
+        crypto: hal.crypto,
+        timers: hal.timers,
+        clock,
+        log,
+        system,
+        topics,
+        policy: {
+          publicKey: config.updatePublicKey,
+          trialBoots: config.updateTrialBoots,
+          healthMs: config.updateHealthMs,
+          allowDowngrade: config.allowDowngrade,
+        },
+        publish: (topic, payload, qos, retain) => session.publish(topic, payload, qos, retain),
+        // Switching images restarts the device: not in the middle of an announcement.
+        busy: () => (hal.audio ? hal.audio.pending() > 0 : false),
+      })
+    : undefined;
 
   const session: MqttSession = new MqttSession({
     mqtt: hal.mqtt,
@@ -80,6 +105,9 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       } else if (qr && message.topic === topics.charges) {
         qr.receiveCharge(message.payload);
         settle();
+      } else if (message.topic === topics.updateData) {
+        settle();
+        updates?.onData(message.payload);
       } else {
         settle();
       }
@@ -88,7 +116,9 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       log.event("info", "session", { state });
       soundbox?.session(state === "online");
       qr?.setOnline(state === "online");
+      if (state !== "online") updates?.onOffline();
     },
+    onReady: () => updates?.onReady(),
   });
 
   const keyring = new Keyring(hal.kv);
@@ -149,6 +179,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   );
 
   log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });
+  updates?.start();
   session.start();
   return {
     pipeline,
@@ -156,8 +187,10 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     session,
     soundbox,
     qr,
+    updates,
     stop: () => {
       hal.timers.clear(telemetry);
+      updates?.stop();
       soundbox?.stop();
       qr?.stop();
       session.stop();

@@ -32,6 +32,11 @@ export interface SessionOptions {
   offlineStatus: Uint8Array;
   onMessage(message: MqttInbound, settle: () => void): void;
   onStateChange?(state: SessionState): void;
+  /**
+   * The session is online and the broker granted every subscription (SUBACK): the device can
+   * hear the service. Runs once per connection; an update on trial waits for it to confirm.
+   */
+  onReady?(): void;
   backoff?: { initialMs: number; maxMs: number };
   outboxLimit?: number;
 }
@@ -47,6 +52,8 @@ const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 60_000 };
 
 export class MqttSession {
   #state: SessionState = "idle";
+  /** Subscriptions of this connection not yet granted; -1 once one was refused. */
+  #awaitingGrants = 0;
   #attempt = 0;
   #timer: TimerHandle | undefined;
   readonly #outbox: Outgoing[] = [];
@@ -59,6 +66,11 @@ export class MqttSession {
 
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** Online with every subscription granted. */
+  get ready(): boolean {
+    return this.#state === "online" && this.#awaitingGrants === 0;
   }
 
   /** Publications dropped because the outbox was full while offline. */
@@ -114,6 +126,7 @@ export class MqttSession {
         onMessage: (message, settle) => {
           if (this.#state !== "stopped") this.#o.onMessage(message, settle);
         },
+        onSubscribed: (topic, granted) => this.#granted(topic, granted),
       },
     );
   }
@@ -124,13 +137,30 @@ export class MqttSession {
     this.#set("online");
     const { mqtt, topics, log } = this.#o;
     log.event("info", "connected", { sessionPresent });
-    mqtt.subscribe(topics.payments, 1);
-    mqtt.subscribe(topics.commands, 1);
-    for (const topic of this.#o.subscriptions ?? []) mqtt.subscribe(topic, 1);
+    // Update chunks are QoS 0: the device asks again for what does not arrive, and a broker
+    // should not queue them for a device that is away.
+    const subscriptions: [string, QoS][] = [[topics.payments, 1], [topics.commands, 1], [topics.updateData, 0]];
+    for (const topic of this.#o.subscriptions ?? []) subscriptions.push([topic, 1]);
+    this.#awaitingGrants = subscriptions.length;
+    for (const [topic, qos] of subscriptions) mqtt.subscribe(topic, qos);
     mqtt.publish(topics.status, this.#o.onlineStatus(), { qos: 1, retain: true });
     while (this.#outbox.length > 0) {
       const item = this.#outbox.shift() as Outgoing;
       mqtt.publish(item.topic, item.payload, { qos: item.qos, retain: item.retain });
+    }
+  }
+
+  #granted(topic: string, granted: QoS | "refused"): void {
+    if (this.#state !== "online" || this.#awaitingGrants <= 0) return;
+    if (granted === "refused") {
+      this.#awaitingGrants = -1;
+      this.#o.log.event("error", "subscribe-refused", { topic });
+      return;
+    }
+    this.#awaitingGrants--;
+    if (this.#awaitingGrants === 0) {
+      this.#o.log.event("info", "subscribed");
+      this.#o.onReady?.();
     }
   }
 

@@ -11,6 +11,7 @@ import type { Network } from "./network";
 import type { Power } from "./power";
 import type { QrEncoder } from "./qr";
 import type { SystemInfo } from "./system";
+import type { UpdateStorage } from "./update";
 
 /**
  * Everything the firmware may touch, handed to it once at start. A product uses the optional
@@ -31,13 +32,15 @@ export interface Hal {
   display?: Display;
   qr?: QrEncoder;
   nfc?: ByteTransport;
+  /** Firmware slots (and voice-pack areas) for updates; absent where the platform has none. */
+  update?: UpdateStorage;
 }
 
 export type { AudioOut } from "./audio";
 export type { ButtonId, Buttons } from "./buttons";
 export type { ByteTransport, TransportFlavour } from "./byte-transport";
 export type { Clock, TimerHandle, Timers } from "./clock";
-export type { Crypto } from "./crypto";
+export type { Crypto, Sha256Stream } from "./crypto";
 export type { Display, QrSymbolView } from "./display";
 export type { KeyValueStore, KvValue } from "./kv";
 export type { Log, LogFields, LogLevel } from "./log";
@@ -46,3 +49,4 @@ export type { Network, NetworkStatus } from "./network";
 export type { Power, PowerStatus } from "./power";
 export type { QrEncoder } from "./qr";
 export type { Product, SystemInfo } from "./system";
+export type { BootState, FirmwareSlots, ImageArea, InstalledVoicePack, SlotIndex, UpdateStorage, VoicePackAreas } from "./update";

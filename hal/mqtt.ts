@@ -47,6 +47,11 @@ export interface MqttHandlers {
    * where the platform lets acknowledgement wait; the firmware settles after journaling.
    */
   onMessage(message: MqttInbound, settle: () => void): void;
+  /**
+   * The broker answered a SUBSCRIBE (SUBACK): the QoS it granted, or "refused" (return code
+   * 0x80, e.g. an ACL denies the topic). Proof that the subscription is in place.
+   */
+  onSubscribed?(topic: string, granted: QoS | "refused"): void;
 }
 
 export interface MqttTransport {

@@ -18,6 +18,14 @@ export interface DeviceTopics {
   charges: string;
   /** What became of each charge request (shown, rejected, paid, mismatch...), device -> service, QoS 1. */
   chargeAcks: string;
+  /** Update chunk requests, device -> release server, QoS 0. */
+  updateGet: string;
+  /** Update chunks and block tables, release server -> device, QoS 0. */
+  updateData: string;
+  /** Update progress and outcome, device -> all, QoS 1, retained. */
+  updateState: string;
+  /** Factory self-test report, device -> all, QoS 1, retained. */
+  selftest: string;
 }
 
 /** What a device id may be: it is a topic level and an MQTT client id. */
@@ -39,5 +47,9 @@ export function deviceTopics(deviceId: string): DeviceTopics {
     commandResults: `${base}/cmdack`,
     charges: `${base}/charge`,
     chargeAcks: `${base}/charge/ack`,
+    updateGet: `${base}/upd/get`,
+    updateData: `${base}/upd/data`,
+    updateState: `${base}/upd/state`,
+    selftest: `${base}/selftest`,
   };
 }

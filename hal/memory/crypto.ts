@@ -1,7 +1,7 @@
 import { p256 } from "@noble/curves/nist.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import type { Crypto } from "../crypto";
+import type { Crypto, Sha256Stream } from "../crypto";
 
 /**
  * xoshiro128** seeded through splitmix32: a small, fast, reproducible generator. Not for keys:
@@ -64,6 +64,16 @@ export class SoftCrypto implements Crypto {
 
   sha256(data: Uint8Array): Uint8Array {
     return sha256(data);
+  }
+
+  createSha256(): Sha256Stream {
+    const hash = sha256.create();
+    return {
+      update: (data) => {
+        hash.update(data);
+      },
+      digest: () => hash.digest(),
+    };
   }
 
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {

@@ -11,6 +11,7 @@ import { SoftCrypto } from "./crypto";
 import { MemoryKv } from "./kv";
 import { MemoryBroker, MemoryMqtt } from "./mqtt";
 import { MemoryButtons, MemoryNetwork, MemoryPower, MemorySystem, RecordingLog } from "./peripherals";
+import { MemoryUpdateStorage, type MemoryUpdateFlash } from "./update";
 
 export { RecordingAudio, type RecordingAudioOptions } from "./audio";
 export { ManualClock, ManualTimers } from "./clock";
@@ -18,6 +19,7 @@ export { SeededRandom, SoftCrypto } from "./crypto";
 export { MemoryKv, type KvSnapshot } from "./kv";
 export { MemoryBroker, MemoryMqtt, topicMatches, isValidTopicFilter, isValidTopicName, type BrokerRecord, type MemoryBrokerOptions, type SessionView } from "./mqtt";
 export { MemoryButtons, MemoryNetwork, MemoryPower, MemorySystem, RecordingLog, type LogRecord, type MemorySystemOptions } from "./peripherals";
+export { MemoryUpdateFlash, MemoryUpdateStorage, SECTOR_BYTES, type MemoryUpdateFlashOptions } from "./update";
 
 export interface MemoryHalOptions {
   deviceId: string;
@@ -35,6 +37,8 @@ export interface MemoryHalOptions {
   clips?: Iterable<string>;
   /** Also write each log event as a line (e.g. `print` on XS). */
   echo?: (line: string) => void;
+  /** Update flash carried over a reboot; creating the HAL is the boot that counts trial boots. */
+  updateFlash?: MemoryUpdateFlash;
 }
 
 /** A Hal whose parts keep their test-facing types. */
@@ -50,6 +54,7 @@ export interface MemoryHal extends Hal {
   system: MemorySystem;
   log: RecordingLog;
   audio?: RecordingAudio;
+  update?: MemoryUpdateStorage;
   broker: MemoryBroker;
 }
 
@@ -70,5 +75,6 @@ export function createMemoryHal(options: MemoryHalOptions): MemoryHal {
     broker,
   };
   if (options.product === "soundbox" || options.clips) hal.audio = new RecordingAudio({ clips: options.clips ?? [] });
+  if (options.updateFlash) hal.update = new MemoryUpdateStorage(options.updateFlash);
   return hal;
 }

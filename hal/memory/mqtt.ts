@@ -18,6 +18,8 @@
  * - Acknowledgement: a QoS 1 delivery is acknowledged (PUBACK) when the client calls `settle`, on
  *   the connection it came on; a settle after that connection ended does nothing.
  * - Wildcards `+` and `#`; topics starting with `$` are not matched by a leading wildcard (4.7.2).
+ * - SUBACK: `onSubscribed` after the subscription is in place, or "refused" when
+ *   `authorizeSubscribe` says no (3.9.3).
  * Not modelled: keepalive timing, QoS 2, packet sizes, the DUP flag (MqttInbound has no field for it).
  */
 import type { MqttConnectOptions, MqttHandlers, MqttInbound, MqttTransport, QoS } from "../mqtt";
@@ -46,6 +48,8 @@ export interface MemoryBrokerOptions {
   authenticate?: (options: MqttConnectOptions) => boolean;
   /** QoS 1 messages kept per absent session; newer ones are dropped past it (mosquitto's default). */
   maxQueued?: number;
+  /** Refuses a subscription when it returns false (SUBACK return code 0x80), as an ACL does. */
+  authorizeSubscribe?: (clientId: string, filter: string) => boolean;
 }
 
 interface Delivery {
@@ -188,9 +192,16 @@ export class MemoryBroker {
     this.#step(() => {
       const s = connection.session;
       if (connection.state !== "open" || !s) return;
+      if (this.#options.authorizeSubscribe?.(connection.clientId, filter) === false) {
+        this.#step(() => connection.handlers.onSubscribed?.(filter, "refused"));
+        return;
+      }
       s.subscriptions.set(filter, qos);
       for (const message of this.#retained.values())
         if (topicMatches(filter, message.topic)) this.#send(s, { ...message, qos: lower(message.qos, qos), retain: true });
+      this.#step(() => {
+        if (connection.state === "open" && !connection.clientClosed) connection.handlers.onSubscribed?.(filter, qos);
+      });
     });
   }
 

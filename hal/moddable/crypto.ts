@@ -10,7 +10,7 @@ import ECDSA from "ecdsa";
 import Curve from "curve";
 import ECPoint from "ecp";
 import RNG from "rng";
-import type { Crypto } from "../crypto";
+import type { Crypto, Sha256Stream } from "../crypto";
 
 /** SEC 2 section 2.4.2, secp256r1. */
 const P256 = Object.freeze({
@@ -33,6 +33,15 @@ export class CryptCrypto implements Crypto {
     digest.reset();
     digest.write(toArrayBuffer(data));
     return new Uint8Array(digest.close());
+  }
+
+  createSha256(): Sha256Stream {
+    // Its own Digest: a stream lives across many turns while sha256() reuses the shared one.
+    const digest = new Digest("SHA256");
+    return {
+      update: (data) => digest.write(toArrayBuffer(data)),
+      digest: () => new Uint8Array(digest.close()),
+    };
   }
 
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {

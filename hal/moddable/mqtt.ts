@@ -16,6 +16,8 @@
  *   closes itself; the reason given to `onDisconnect` is inferred from the state.
  * - `write` throws when the socket's free space is short, so publishes and subscriptions wait in
  *   a small queue here until `onWritable`; publishes also wait there across a reconnect.
+ * - It passes SUBACK to `onControl` with the packet id and return codes, so SUBSCRIBE packets
+ *   carry ids chosen here and the SUBACK is matched back to its topic for `onSubscribed`.
  */
 import MQTTClient from "embedded:network/mqtt/client";
 import TCP from "embedded:io/socket/tcp";
@@ -34,6 +36,8 @@ interface ControlMessage {
   operation: number;
   id?: number;
   returnCode?: number;
+  /** SUBACK: one return code per topic (0, 1, 2 granted QoS; 0x80 refused). */
+  payload?: number[];
 }
 
 interface ReadableInfo {
@@ -70,6 +74,8 @@ interface ClientOptions {
 
 interface WriteOptions {
   operation?: number;
+  /** Packet identifier; the client numbers packets itself when absent. */
+  id?: number;
   topic?: string;
   QoS?: number;
   retain?: boolean;
@@ -90,6 +96,7 @@ const Operation = Object.freeze({
   CONNACK: 2,
   PUBLISH: 3,
   SUBSCRIBE: 8,
+  SUBACK: 9,
   DISCONNECT: 14,
 });
 
@@ -119,6 +126,9 @@ export class ModdableMqtt implements MqttTransport {
   #handlers: MqttHandlers | undefined;
   #connected = false;
   readonly #queue: Outbound[] = [];
+  /** Topics of SUBSCRIBE packets sent and not yet answered, by the packet id given to them. */
+  readonly #subscribing = new Map<number, string>();
+  #nextSubscribeId = 1;
 
   // The inbound message being assembled.
   #topic = "";
@@ -202,6 +212,7 @@ export class ModdableMqtt implements MqttTransport {
     const client = this.#client;
     this.#client = undefined;
     this.#connected = false;
+    this.#subscribing.clear();
     this.#resetInbound();
     client?.close();
   }
@@ -223,7 +234,7 @@ export class ModdableMqtt implements MqttTransport {
       const item = this.#queue[0];
       try {
         if (item.kind === "publish") client.write(item.payload, { topic: item.topic, QoS: item.qos, retain: item.retain });
-        else client.write(null, { operation: Operation.SUBSCRIBE, items: [{ topic: item.topic, QoS: item.qos }] });
+        else this.#writeSubscribe(client, item.topic, item.qos);
       } catch (error) {
         // "overflow": the socket is full; the item stays first and onWritable flushes again.
         this.#log?.event("debug", "mqtt-write-deferred", { reason: error instanceof Error ? error.message : String(error) });
@@ -237,7 +248,23 @@ export class ModdableMqtt implements MqttTransport {
     this.#flush();
   }
 
+  /** Our own packet ids for SUBSCRIBE, so the SUBACK can be matched to its topic. */
+  #writeSubscribe(client: Client, topic: string, qos: QoS): void {
+    const id = this.#nextSubscribeId;
+    client.write(null, { operation: Operation.SUBSCRIBE, id, items: [{ topic, QoS: qos }] });
+    this.#nextSubscribeId = id >= 0xffff ? 1 : id + 1;
+    this.#subscribing.set(id, topic);
+  }
+
   #onControl(message: ControlMessage): void {
+    if (message.operation === Operation.SUBACK) {
+      const topic = message.id === undefined ? undefined : this.#subscribing.get(message.id);
+      if (topic === undefined || message.id === undefined) return;
+      this.#subscribing.delete(message.id);
+      const code = message.payload?.[0];
+      this.#handlers?.onSubscribed?.(topic, code === 0 || code === 1 ? code : "refused");
+      return;
+    }
     if (message.operation !== Operation.CONNACK) return;
     this.#connected = true;
     this.#handlers?.onConnect({ sessionPresent: false });
@@ -250,6 +277,7 @@ export class ModdableMqtt implements MqttTransport {
     // The client closes itself after this callback returns.
     this.#client = undefined;
     this.#connected = false;
+    this.#subscribing.clear();
     this.#resetInbound();
     this.#handlers?.onDisconnect(reason);
   }

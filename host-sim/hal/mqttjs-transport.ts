@@ -12,6 +12,7 @@ function pem(material: Uint8Array | string | undefined): Buffer | string | undef
 
 export class MqttJsTransport implements MqttTransport {
   #client: MqttClient | undefined;
+  #handlers: MqttHandlers | undefined;
 
   connect(options: MqttConnectOptions, handlers: MqttHandlers): void {
     this.#client?.end(true);
@@ -38,6 +39,7 @@ export class MqttJsTransport implements MqttTransport {
     };
     const client = mqtt.connect(clientOptions);
     this.#client = client;
+    this.#handlers = handlers;
     let ended = false;
     const end = (reason: string) => {
       if (ended || this.#client !== client) return;
@@ -69,7 +71,14 @@ export class MqttJsTransport implements MqttTransport {
   }
 
   subscribe(topic: string, qos: QoS): void {
-    this.#client?.subscribe(topic, { qos });
+    const client = this.#client;
+    const handlers = this.#handlers;
+    client?.subscribe(topic, { qos }, (error, granted) => {
+      // An error here means no SUBACK came (the connection ended first): nothing to report.
+      if (error || this.#client !== client) return;
+      const grant = granted?.[0]?.qos;
+      handlers?.onSubscribed?.(topic, grant === 0 || grant === 1 ? grant : "refused");
+    });
   }
 
   publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {

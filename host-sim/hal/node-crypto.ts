@@ -9,6 +9,15 @@ function p256Key(publicKey: Uint8Array) {
 
 export const nodeCrypto: Crypto = {
   sha256: (data) => new Uint8Array(createHash("sha256").update(data).digest()),
+  createSha256() {
+    const hash = createHash("sha256");
+    return {
+      update: (data) => {
+        hash.update(data);
+      },
+      digest: () => new Uint8Array(hash.digest()),
+    };
+  },
   hmacSha256: (key, data) => new Uint8Array(createHmac("sha256", key).update(data).digest()),
   verifyP256(publicKey, message, signature) {
     if (publicKey.length !== 65 || publicKey[0] !== 4 || signature.length !== 64) return false;

@@ -111,7 +111,7 @@ check("startDevice connects with a persistent session and an offline will, then 
   equal([connect.clientId, connect.clean, connect.host, connect.port, connect.keepalive], [DEVICE, false, "broker.test", 8883, 30]);
   equal(connect.will?.topic, TOPIC.status, "will topic");
   equal(map(decodeCbor(connect.will?.payload ?? new Uint8Array(0))).online, false, "will says offline");
-  equal(broker.session(DEVICE)?.subscriptions, [TOPIC.pay, `pt/v1/${DEVICE}/cmd`], "subscriptions");
+  equal(broker.session(DEVICE)?.subscriptions, [TOPIC.pay, `pt/v1/${DEVICE}/cmd`, `pt/v1/${DEVICE}/upd/data`], "subscriptions");
   const status = map(decodeCbor(broker.retained(TOPIC.status)?.payload ?? new Uint8Array(0)));
   equal([status.v, status.online, status.product, status.fw], [1, true, "soundbox", "0.0.0-test"], "retained status");
   equal(hal.log.named("started").length, 1, "started events");
