@@ -20,6 +20,7 @@ import { registerSoundboxCommands } from "./soundbox/commands";
 import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 import { UpdateAgent } from "./update/agent";
+import { registerUpdateCommand } from "./update/command";
 
 export interface Device {
   readonly pipeline: PaymentPipeline;
@@ -153,6 +154,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   });
 
   if (soundbox) registerSoundboxCommands(commands, soundbox);
+  if (updates) registerUpdateCommand(commands, updates);
   soundbox?.start();
 
   // A restart between journaling and announcing must not lose the announcement, and the service,

@@ -28,6 +28,8 @@ export const Reason = Object.freeze({
   keyNotCurrent: "key_not_current",
   /** Commands: the handler failed while running. */
   commandFailed: "command_failed",
+  /** Commands: `update` was given a release the device must not take (the update's reason in msg). */
+  updateRefused: "update_refused",
 } as const);
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];

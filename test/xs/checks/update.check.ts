@@ -15,6 +15,7 @@ import type { DeviceDefaults } from "../../../firmware/config";
 import { startDevice, type Device } from "../../../firmware/device";
 import { concatBytes, toHex, utf8Decode, utf8Encode } from "../../../firmware/protocol/bytes";
 import { decodeCbor, encodeCbor, isCborMap, type CborMap, type CborValue } from "../../../firmware/protocol/cbor";
+import { Keyring } from "../../../firmware/payments/keyring";
 import { compareVersionText, parseVersion } from "../../../firmware/update/version";
 import {
   createMemoryHal,
@@ -40,6 +41,8 @@ const SLOT_BYTES = 16 * 1024;
 const IMAGE_BYTES = 3 * 4096 + 100;
 const CHUNK = 512;
 const BLOCK = 4096;
+/** Enough for the boot prompt to finish playing (the switch waits for quiet) and the restart. */
+const SWITCH_MS = 3000;
 const DEFAULTS: DeviceDefaults = {
   brokerHost: "broker.test",
   brokerPort: 1883,
@@ -177,7 +180,7 @@ function boot(overrides: Partial<DeviceDefaults> = {}): void {
   // The version comes from the image the boot path picks: peek at the record as it will.
   const record = flash.record;
   const slot = record.trial && record.trialBoots >= record.trialLimit ? (record.slot === 0 ? 1 : 0) : record.slot;
-  hal = createMemoryHal({ deviceId: DEVICE, product: "soundbox", broker, clock, kv, seed: boots, updateFlash: flash, firmwareVersion: versionIn(flash.slots[slot]) });
+  hal = createMemoryHal({ deviceId: DEVICE, product: "soundbox", broker, clock, kv, seed: boots, clips: ["hold"], updateFlash: flash, firmwareVersion: versionIn(flash.slots[slot]) });
   device = startDevice(hal, { ...DEFAULTS, ...overrides });
 }
 
@@ -196,14 +199,16 @@ function restartIfAsked(): boolean {
   return true;
 }
 
-/** Runs the network and `ms` of virtual time, timer by timer. */
+/** Runs the network, the speaker and `ms` of virtual time, timer by timer. */
 function run(ms = 0): void {
   broker.flush();
   const end = clock.monotonic() + ms;
   for (;;) {
     const due = hal.timers.nextDue();
     const next = due === undefined || due > end ? end : due;
-    hal.timers.advance(next - clock.monotonic());
+    const step = next - clock.monotonic();
+    hal.timers.advance(step);
+    hal.audio?.advance(step);
     broker.flush();
     if (next === end) return;
   }
@@ -286,7 +291,7 @@ check("a good release downloads in requested chunks, each block checked, into th
   states.length = 0;
   server.corruptOnce.add(2 * BLOCK + 2 * CHUNK);
   equal(offered(V110), { accepted: true, releaseId: V110.releaseId });
-  run(600);
+  run(SWITCH_MS);
   equal(server.requests[0], { v: 1, rel: V110.releaseId, bh: true }, "first request: the block table");
   equal(server.chunkRequests()[0], { v: 1, rel: V110.releaseId, off: 0, n: 8 }, "then a window of chunks");
   equal(toHex(crypto.sha256(flash.slots[1].subarray(0, IMAGE_BYTES))), toHex(crypto.sha256(V110.image)), "slot 1 holds the image");
@@ -343,7 +348,7 @@ check("power cut during the download: the next boot resumes at the last good blo
   run();
   equal(server.chunkRequests()[0].off, BLOCK, "first request after the boot");
   equal(server.requests.filter((r) => r.bh === true).length, 0, "the block table was kept");
-  run(600);
+  run(SWITCH_MS);
   assert(restartIfAsked(), "switched");
   run();
   equal([state().st, hal.system.firmwareVersion], ["confirmed", "1.2.0"], "state and version");
@@ -366,7 +371,7 @@ check("a link cut during the download resumes at the exact byte, not the block",
   run(2000);
   equal(device.session.ready, true, "reconnected");
   equal(server.chunkRequests()[0]?.off, before, "the first request after reconnecting");
-  run(600);
+  run(SWITCH_MS);
   assert(restartIfAsked(), "switched");
   run();
   equal(hal.system.firmwareVersion, "1.3.0");
@@ -377,15 +382,16 @@ check("power cut after the download, before the switch: the slot is checked agai
   server.add(V140);
   const audio = hal.audio;
   assert(audio, "soundbox audio");
-  // An announcement playing holds the switch back.
-  audio.enqueueCallback(() => {});
+  run(5000);
+  // Two seconds of speech hold the switch back.
+  for (let i = 0; i < 8; i++) audio.enqueueClip("hold");
   offered(V140);
   run(50);
   equal([device.updates?.phase, state().st], ["ready", "ready"], "ready, waiting for quiet");
   powerCut();
   server.requests.length = 0;
   boot();
-  run(600);
+  run(SWITCH_MS);
   equal(server.requests.length, 0, "nothing fetched again");
   equal(hal.log.named("update-verified").length, 1, "verified again from the slot");
   assert(restartIfAsked(), "switched");
@@ -397,7 +403,7 @@ check("a new image that never becomes healthy restarts itself; after 3 trial boo
   const V150 = release({ version: "1.5.0", min: "1.5.0" });
   server.add(V150);
   offered(V150);
-  run(600);
+  run(SWITCH_MS);
   assert(restartIfAsked(), "switched");
   refuseSubscriptions = true;
   const trialBoots: number[] = [];
@@ -419,7 +425,7 @@ check("a crash-looping image (dies before it can connect) is rolled back after i
   const V151 = release({ version: "1.5.1", min: "1.2.0" });
   server.add(V151);
   offered(V151);
-  run(600);
+  run(SWITCH_MS);
   assert(restartIfAsked(), "switched");
   for (let i = 0; i < 3; i++) {
     powerCut();
@@ -455,6 +461,32 @@ check("a voice pack installs into the voice area without a restart", () => {
   hal.update?.voice?.readActive(0, head);
   equal(head, pack.image.subarray(0, 16), "the pack's bytes");
   equal(offered(pack), { accepted: false, reason: "current", detail: "2.0.0 is already installed" }, "offered again");
+});
+
+check("the update command starts an update, or answers update_refused with the update's reason", () => {
+  const key = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+  new Keyring(hal.kv).put("k1", key);
+  const results: CborMap[] = [];
+  const service = new MemoryMqtt(broker);
+  service.connect(
+    { host: "broker.test", port: 1883, clientId: "service", clean: true, keepalive: 30 },
+    { onConnect: () => {}, onDisconnect: () => {}, onMessage: (m, settle) => { settle(); results.push(map(decodeCbor(m.payload))); } },
+  );
+  service.subscribe(`pt/v1/${DEVICE}/cmdack`, 1);
+  const command = (id: string, m: Uint8Array) => {
+    const now = clock.now();
+    const body = encodeCbor({ v: 1, id, name: "update", args: { m }, dev: DEVICE, ts: now, exp: now + 60_000 });
+    const tag = crypto.hmacSha256(key, concatBytes(utf8Encode("payterm/v1/cmd\u0000"), body));
+    service.publish(`pt/v1/${DEVICE}/cmd`, encodeCbor({ v: 1, kid: "k1", body, tag }), { qos: 1, retain: false });
+    run();
+    return results[results.length - 1];
+  };
+  const refused = command("c-1", release({ version: "1.3.9", min: "1.2.0", image: small }).signed);
+  equal([refused.st, refused.rc, refused.msg], ["rejected", "update_refused", "downgrade: 1.3.9 is older than 1.4.0, and downgrades are not allowed"], "refused");
+  const unknown = release({ version: "1.7.0", min: "1.2.0", image: small });
+  const started = command("c-2", unknown.signed);
+  equal([started.st, map(started.res as CborValue).rel], ["ok", unknown.releaseId], "started");
+  equal([state().st, state().rc], ["failed", "unknown_release"], "the server does not have it");
 });
 
 check("junk on upd/data is dropped with an event; the device keeps going", () => {
