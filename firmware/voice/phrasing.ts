@@ -40,6 +40,8 @@ export interface Phrasing {
   amount?(amountMinor: number, currency: CurrencyInfo): string[];
   /** Clip between the major and the minor part, if the language says one ("and"). */
   and?: string;
+  /** A count of payments, when it is said differently from a plain number (Chinese 两笔). */
+  countNumber?(n: number): string[];
   /** The noun after a count: [one, many] ("payment", "payments"). */
   payments: readonly [string, string];
   templates: {
@@ -94,7 +96,8 @@ function fill(template: Template, slots: Slots): string[] {
 export function defineLanguage(phrasing: Phrasing): Language {
   const amount = (amountMinor: number, currency: CurrencyInfo) =>
     phrasing.amount ? phrasing.amount(amountMinor, currency) : defaultAmount(phrasing, amountMinor, currency);
-  const count = (n: number) => [...phrasing.number(n), n === 1 ? phrasing.payments[0] : phrasing.payments[1]];
+  const countNumber = phrasing.countNumber ?? phrasing.number;
+  const count = (n: number) => [...countNumber(n), n === 1 ? phrasing.payments[0] : phrasing.payments[1]];
   const t = phrasing.templates;
   const summary = (template: Template, w: CountTotalWords) => fill(template, { count: count(w.count), amount: amount(w.totalMinor, w.currency) });
   return {

@@ -24,7 +24,19 @@ import { phonemize } from "./espeak";
 import { clipsOf, type ClipList } from "./voice-source";
 
 /** How a language's reference reading is made. */
-export type Reference = { kind: "espeak-digits" } | { kind: "icu-spellout"; locale: string; ruleset?: string };
+export type Reference =
+  | { kind: "espeak-digits" }
+  | { kind: "icu-spellout"; locale: string; ruleset?: string; transliterate?: Readonly<Record<string, string>> };
+
+/**
+ * espeak-ng 1.51's Mandarin voice reads most single hanzi as English letter names, so Chinese
+ * goes through its pinyin voice (cmn-latn-pinyin): the reference spell-out is written in
+ * pinyin with tone numbers, character by character, by this table of the number characters.
+ */
+export const NUMBER_HANZI_PINYIN: Readonly<Record<string, string>> = {
+  零: "ling2", 一: "yi1", 二: "er4", 三: "san1", 四: "si4", 五: "wu3", 六: "liu4", 七: "qi1", 八: "ba1", 九: "jiu3",
+  十: "shi2", 百: "bai3", 千: "qian1", 万: "wan4", 亿: "yi4",
+};
 
 export interface OracleLanguage {
   currency: string;
@@ -44,7 +56,7 @@ export const ORACLE_LANGUAGES: Readonly<Record<string, OracleLanguage>> = {
   pa: { currency: "INR", reference: { kind: "espeak-digits" } },
   or: { currency: "INR", reference: { kind: "espeak-digits" } },
   id: { currency: "IDR", reference: { kind: "espeak-digits" } },
-  cmn: { currency: "CNY", reference: { kind: "icu-spellout", locale: "zh", ruleset: "%spellout-cardinal" } },
+  cmn: { currency: "CNY", reference: { kind: "icu-spellout", locale: "zh", ruleset: "%spellout-cardinal", transliterate: NUMBER_HANZI_PINYIN } },
   th: { currency: "THB", reference: { kind: "icu-spellout", locale: "th" } },
 };
 
@@ -111,6 +123,16 @@ export function icuSpellout(locale: string, ruleset: string | undefined, numbers
   return lines;
 }
 
+function transliterate(text: string, table: Readonly<Record<string, string>> | undefined): string {
+  if (!table) return text;
+  return [...text]
+    .map((char) => {
+      if (!Object.prototype.hasOwnProperty.call(table, char)) throw new Error(`no transliteration for ${JSON.stringify(char)} in ${JSON.stringify(text)}`);
+      return table[char];
+    })
+    .join(" ");
+}
+
 export interface OracleMiss {
   amountMinor: number;
   number: number;
@@ -152,8 +174,8 @@ export function runOracle(language: Language, pack: ClipList, amounts: readonly 
     return { amountMinor, numbers, clips: numbers.map((n) => language.number(n)), announced: language.payment({ amountMinor, currency, provider: "UPI" }) };
   });
   const distinct = [...new Set(cases.flatMap((c) => c.numbers))];
-  const referenceTexts =
-    setup.reference.kind === "espeak-digits" ? distinct.map(String) : icuSpellout(setup.reference.locale, setup.reference.ruleset, distinct);
+  const reference0 = setup.reference;
+  const referenceTexts = reference0.kind === "espeak-digits" ? distinct.map(String) : icuSpellout(reference0.locale, reference0.ruleset, distinct).map((text) => transliterate(text, reference0.transliterate));
   const referencePhonemes = phonemize(pack.espeakVoice, referenceTexts);
   const reference = new Map(distinct.map((n, i) => [n, referencePhonemes[i]]));
   const clips = clipsOf(pack);
