@@ -8,6 +8,9 @@ import { projectRoot } from "../paths";
 import type { ClipSource } from "../hal/recording-audio";
 import { parseWav, type PcmClip } from "./wav";
 
+/** Where the clip lists are; kept here too for modules that read both. */
+export { VOICE_SOURCE_DIR } from "./voice-source";
+
 
 export const VOICE_BUILD_DIR = join(projectRoot, "build", "voice");
 
