@@ -16,7 +16,8 @@ export interface SimulatorOptions {
   brokerUrl?: string;
   brokerPort?: number;
   language?: string;
-  devices?: { deviceId: string; product: "soundbox" | "qr-display" }[];
+  /** `screen` sets a QR display's resolution (240x320 portrait unless given). */
+  devices?: { deviceId: string; product: "soundbox" | "qr-display"; screen?: { width: number; height: number } }[];
   merchant?: { vpa: string; name: string };
   /** The payment service's client id, delivery policy and so on. */
   service?: PaymentServiceOptions;
@@ -49,7 +50,8 @@ export class Simulator {
     const language = options.language ?? "en-in";
     const voice = new VoicePack(language);
     const devices = new Map<string, SimDevice>();
-    for (const { deviceId, product } of options.devices ?? DEFAULT_DEVICES) {
+    const wanted: NonNullable<SimulatorOptions["devices"]> = options.devices ?? DEFAULT_DEVICES;
+    for (const { deviceId, product, screen } of wanted) {
       const registered = registry.ensure(deviceId, product, language);
       const device = new SimDevice({
         deviceId,
@@ -61,6 +63,7 @@ export class Simulator {
         voice,
         wavDir: join(options.stateDir, "announcements", deviceId),
         merchant: options.merchant ?? DEMO_MERCHANT,
+        ...(screen ? { screen } : {}),
       });
       devices.set(deviceId, device);
     }

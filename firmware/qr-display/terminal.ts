@@ -3,6 +3,7 @@
  * static code, and the inputs the screen follows (session state, battery, the function button).
  * firmware/device.ts starts it when the HAL has a display and a QR encoder.
  */
+import type { ButtonId } from "../../hal/buttons";
 import type { Display } from "../../hal/display";
 import type { Hal } from "../../hal/index";
 import type { QrEncoder } from "../../hal/qr";
@@ -76,11 +77,12 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     publishAck: options.publishChargeAck,
   });
   const poll = hal.timers.repeat(() => screen.setStatus(battery(hal.power.status())), BATTERY_POLL_MS);
-  const previousButtons = hal.buttons.onChange;
-  hal.buttons.onChange = (button, pressed) => {
-    previousButtons?.(button, pressed);
+  // The buttons' one listener is the product's: on the QR display, the function button switches
+  // the charge's code. (A power cut leaves it set; the next start replaces it.)
+  const onButton = (button: ButtonId, pressed: boolean) => {
     if (button === "function" && pressed) desk.nextOffer();
   };
+  hal.buttons.onChange = onButton;
   return {
     screen,
     desk,
@@ -90,6 +92,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     setOnline: (online) => screen.setStatus({ online }),
     stop: () => {
       hal.timers.clear(poll);
+      if (hal.buttons.onChange === onButton) hal.buttons.onChange = undefined;
       desk.stop();
       screen.stop();
     },

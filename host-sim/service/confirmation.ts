@@ -19,6 +19,8 @@ export interface ConfirmationFields {
   provider: string;
   confirmedAt: number;
   expiresAt?: number;
+  /** The charge it settles, when it settles one (docs/protocol.md, "ref"). */
+  reference?: string;
 }
 
 export function encodeBody(fields: ConfirmationFields): Uint8Array {
@@ -31,6 +33,7 @@ export function encodeBody(fields: ConfirmationFields): Uint8Array {
     ts: fields.confirmedAt,
     dev: fields.deviceId,
     ...(fields.expiresAt === undefined ? {} : { exp: fields.expiresAt }),
+    ...(fields.reference === undefined ? {} : { ref: fields.reference }),
   });
 }
 

@@ -38,6 +38,8 @@ export interface PaymentRequest {
   transactionId?: string;
   /** Defaults to the delivery policy's defaultExpiresInMs. */
   expiresInMs?: number;
+  /** The charge this payment settles (a QR display's charge reference). */
+  reference?: string;
 }
 
 export interface PaymentServiceOptions {
@@ -207,6 +209,7 @@ export class PaymentService {
       provider: request.provider,
       confirmedAt: now,
       expiresAt: now + (request.expiresInMs ?? this.#delivery.policy.defaultExpiresInMs),
+      ...(request.reference === undefined ? {} : { reference: request.reference }),
     };
     await this.#delivery.deliver(fields.transactionId, fields.deviceId, signConfirmation(fields, key), fields.expiresAt as number);
     return fields;
