@@ -2,10 +2,13 @@
  * Device configuration: build-time defaults (Moddable's mc/config on the device, options in the
  * simulator), overridden by what provisioning wrote to the "config" domain of the key-value store.
  */
-import type { KeyValueStore } from "../hal/kv";
+import type { KeyValueStore, KvValue } from "../hal/kv";
 import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
 import { fromHex } from "./protocol/bytes";
 import { DEFAULT_SOUNDBOX_SETTINGS, type SoundboxSettings } from "./soundbox/settings";
+import type { CborValue } from "./protocol/cbor";
+import { buildUpi } from "./qr/upi";
+import { languageFor } from "./voice/languages";
 
 export const DEFAULT_TELEMETRY_EVERY_MS = 60_000;
 
@@ -38,6 +41,18 @@ export interface DeviceDefaults {
   updateHealthMs?: number;
   /** Whether a signed release older than the running one may be installed (never below the floor). */
   allowDowngrade?: boolean;
+  /** "mqtt://host[:port]" or "mqtts://host[:port]"; when set it replaces host, port and TLS above. */
+  brokerUrl?: string;
+  /**
+   * TLS material for mqtts, as references (firmware/broker.ts): "nvs:<name>" for a blob or
+   * string that provisioning wrote to the "tls" domain, or PEM text itself. The client key is
+   * PKCS#8, which Moddable's TLS requires.
+   */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The name the broker's certificate must carry, when it is not the host in the URL. */
+  tlsServerName?: string;
 }
 
 export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
@@ -106,5 +121,71 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     updateTrialBoots: clamp(numberOr(kv, "updTrials", defaults.updateTrialBoots ?? DEFAULT_UPDATE_TRIAL_BOOTS), 1, 20),
     updateHealthMs: clamp(numberOr(kv, "updHealthMs", defaults.updateHealthMs ?? DEFAULT_UPDATE_HEALTH_MS), 1000, 3_600_000),
     allowDowngrade: booleanOr(kv, "updDown", defaults.allowDowngrade ?? false),
+    brokerUrl: stringOr(kv, "url", defaults.brokerUrl),
+    tlsCa: stringOr(kv, "tlsCa", defaults.tlsCa),
+    tlsCert: stringOr(kv, "tlsCert", defaults.tlsCert),
+    tlsKey: stringOr(kv, "tlsKey", defaults.tlsKey),
+    tlsServerName: stringOr(kv, "tlsName", defaults.tlsServerName),
   };
 }
+
+/**
+ * A setting the service may change with the `config` command (firmware/commands/config.ts).
+ * Broker address, credentials and TLS material are not among them: a wrong value there would cut
+ * the device off from the service that could correct it; provisioning sets those.
+ */
+export interface RemoteSetting {
+  /** Its key in the config domain, where loadConfig reads it. */
+  key: string;
+  /** The value to store, or why the wire value is refused. */
+  parse(value: CborValue): KvValue | { refused: string };
+  /** Its current value, in the wire's unit, from a loaded config. */
+  read(config: DeviceConfig): string | number | undefined;
+  /** Takes effect at once; otherwise at the next start. */
+  live: boolean;
+}
+
+function integerSetting(key: string, min: number, max: number, live: boolean, read: (c: DeviceConfig) => number | undefined, scale = 1): RemoteSetting {
+  return {
+    key,
+    live,
+    read: (config) => {
+      const value = read(config);
+      return value === undefined ? undefined : value / scale;
+    },
+    parse: (value) =>
+      typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value * scale : { refused: `must be an integer from ${min} to ${max}` },
+  };
+}
+
+function textSetting(key: string, live: boolean, read: (c: DeviceConfig) => string | undefined, check: (value: string) => string | undefined): RemoteSetting {
+  return {
+    key,
+    live,
+    read,
+    parse: (value) => {
+      if (typeof value !== "string") return { refused: "must be text" };
+      const problem = check(value);
+      return problem === undefined ? value : { refused: problem };
+    },
+  };
+}
+
+function upiProblem(pa: string, pn: string): string | undefined {
+  try {
+    buildUpi({ pa, pn });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Settings by their wire name. Features add theirs here. */
+export const REMOTE_SETTINGS: Readonly<Record<string, RemoteSetting>> = Object.freeze({
+  lang: textSetting("lang", false, (c) => c.language, (code) => (languageFor(code) ? undefined : `language "${code}" is not in this firmware`)),
+  lateMin: integerSetting("lateMs", 0, 24 * 60, true, (c) => c.lateAfterMs, 60_000),
+  telemetrySec: integerSetting("telemetryMs", 10, 24 * 60 * 60, true, (c) => c.telemetryEveryMs, 1000),
+  keepalive: integerSetting("keepalive", 10, 1200, false, (c) => c.keepalive),
+  vpa: textSetting("vpa", false, (c) => c.merchantVpa, (vpa) => upiProblem(vpa, "name")),
+  payee: textSetting("payee", false, (c) => c.merchantName, (name) => upiProblem("name@bank", name)),
+});

@@ -2,10 +2,13 @@
  * The firmware's entry point: given the platform's HAL, start the product it describes.
  * The Moddable build (hal/moddable/main.ts) and the simulator both call this, and nothing else.
  */
-import type { Hal } from "../hal/index";
+import type { Hal, MqttTls } from "../hal/index";
+import { brokerEndpoint, brokerTls, ConfigError, type BrokerEndpoint } from "./broker";
+import { configCommand } from "./commands/config";
 import { CommandDispatcher } from "./commands/dispatcher";
+import { retireKeyCommand, rotateKeyCommand } from "./commands/keys";
 import { CommandLedger } from "./commands/ledger";
-import { loadConfig, type DeviceDefaults } from "./config";
+import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
 import { encodeAck } from "./payments/ack";
@@ -36,9 +39,25 @@ export interface Device {
   stop(): void;
 }
 
+/**
+ * The broker to connect to. A config mistake is logged and never turns TLS off: a bad URL falls
+ * back to the separate host and port fields, missing TLS material to the platform's trust store.
+ */
+function connection(config: DeviceConfig, hal: Hal): { endpoint: BrokerEndpoint; tls: MqttTls | undefined } {
+  let endpoint: BrokerEndpoint = { host: config.brokerHost, port: config.brokerPort, tls: config.brokerTls };
+  try {
+    endpoint = brokerEndpoint(config);
+    return { endpoint, tls: brokerTls(config, endpoint, hal.kv) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    hal.log.event("error", "config-error", { detail: error.message });
+    return { endpoint, tls: endpoint.tls ? {} : undefined };
+  }
+}
+
 export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   const { system, log, clock } = hal;
-  const config = loadConfig(hal.kv, defaults);
+  let config = loadConfig(hal.kv, defaults);
   const topics = deviceTopics(system.deviceId);
   const journal = new Journal(hal.kv);
   if (journal.unreadableAtStart > 0) log.event("warn", "journal-unreadable", { slots: journal.unreadableAtStart });
@@ -80,6 +99,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       })
     : undefined;
 
+  const broker = connection(config, hal);
   const session: MqttSession = new MqttSession({
     mqtt: hal.mqtt,
     timers: hal.timers,
@@ -88,12 +108,13 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     topics,
     subscriptions: qr ? [topics.charges] : [],
     connect: {
-      host: config.brokerHost,
-      port: config.brokerPort,
+      host: broker.endpoint.host,
+      port: broker.endpoint.port,
       clientId: system.deviceId,
       username: config.username,
       password: config.password,
       keepalive: config.keepalive,
+      tls: broker.tls,
     },
     onlineStatus: () => status(true),
     offlineStatus: status(false),
@@ -122,7 +143,8 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     onReady: () => updates?.onReady(),
   });
 
-  const keyring = new Keyring(hal.kv);
+  const keyring = new Keyring(hal.kv, clock);
+  for (const keyId of keyring.prune(clock.now())) log.event("info", "key-retired", { kid: keyId, by: "time" });
   const pipeline = new PaymentPipeline({
     deviceId: system.deviceId,
     clock,
@@ -170,15 +192,32 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     );
   }
 
-  const telemetry = hal.timers.repeat(
-    () =>
-      session.publish(
-        topics.telemetry,
-        encodeTelemetry(hal, { counters: pipeline.counters, outboxDropped: () => session.dropped, journalUnreadable: journal.unreadableAtStart }),
-        0,
-      ),
-    config.telemetryEveryMs,
+  const publishTelemetry = () =>
+    session.publish(
+      topics.telemetry,
+      encodeTelemetry(hal, { counters: pipeline.counters, outboxDropped: () => session.dropped, journalUnreadable: journal.unreadableAtStart }),
+      0,
+    );
+  let telemetry = hal.timers.repeat(publishTelemetry, config.telemetryEveryMs);
+
+  commands.register(
+    "config",
+    configCommand({
+      kv: hal.kv,
+      defaults,
+      log,
+      onApplied: (next, changed) => {
+        config = next;
+        if (changed.indexOf("telemetrySec") >= 0) {
+          hal.timers.clear(telemetry);
+          telemetry = hal.timers.repeat(publishTelemetry, config.telemetryEveryMs);
+        }
+      },
+    }),
   );
+  const keyCommands = { keyring, clock, crypto: hal.crypto, log };
+  commands.register("rotate-key", rotateKeyCommand(keyCommands));
+  commands.register("retire-key", retireKeyCommand(keyCommands));
 
   log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });
   updates?.start();

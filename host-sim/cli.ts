@@ -4,10 +4,11 @@
  */
 import { UsageError } from "./cli/args";
 import type { Command } from "./cli/command";
+import { cmdCommand } from "./cli/cmd";
 import { payCommand } from "./cli/pay";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand];
+const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 

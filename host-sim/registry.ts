@@ -4,7 +4,7 @@
  * owner-only permissions, since it holds keys.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Product } from "../hal/system";
 import { isValidDeviceId } from "../firmware/protocol/topics";
@@ -21,10 +21,17 @@ export interface RegisteredDevice {
 export class Registry {
   readonly #devices = new Map<string, RegisteredDevice>();
   readonly path: string;
+  /** Modification time of the file as last read or written, to see another process's change. */
+  #loadedAt = 0;
 
   constructor(readonly stateDir: string) {
     this.path = join(stateDir, "devices.json");
+    this.#load();
+  }
+
+  #load(): void {
     if (!existsSync(this.path)) return;
+    this.#loadedAt = statSync(this.path).mtimeMs;
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(this.path, "utf8"));
@@ -32,11 +39,14 @@ export class Registry {
       throw new Error(`${this.path}: not valid JSON (${(error as Error).message})`);
     }
     if (!Array.isArray(parsed)) throw new Error(`${this.path}: expected an array of devices`);
+    const devices = new Map<string, RegisteredDevice>();
     for (const entry of parsed as RegisteredDevice[]) {
       if (!isValidDeviceId(entry?.deviceId) || !/^[0-9a-f]{64}$/.test(entry.keyHex) || typeof entry.keyId !== "string")
         throw new Error(`${this.path}: malformed device entry ${JSON.stringify(entry)}`);
-      this.#devices.set(entry.deviceId, entry);
+      devices.set(entry.deviceId, entry);
     }
+    this.#devices.clear();
+    for (const [id, entry] of devices) this.#devices.set(id, entry);
   }
 
   get devices(): RegisteredDevice[] {
@@ -47,7 +57,9 @@ export class Registry {
     return this.#devices.get(deviceId);
   }
 
+  /** The device's current key. A rotation saved by another process (`payterm cmd rotate-key`) is picked up. */
   keyFor(deviceId: string): DeviceKey | undefined {
+    if (existsSync(this.path) && statSync(this.path).mtimeMs !== this.#loadedAt) this.#load();
     const device = this.#devices.get(deviceId);
     return device && { keyId: device.keyId, key: new Uint8Array(Buffer.from(device.keyHex, "hex")) };
   }
@@ -62,9 +74,21 @@ export class Registry {
     return device;
   }
 
+  /** Records a rotated key (after the device answered ok to rotate-key). */
+  setKey(deviceId: string, key: DeviceKey): void {
+    const device = this.#devices.get(deviceId);
+    if (!device) throw new Error(`device ${deviceId} is not in ${this.path}`);
+    this.#devices.set(deviceId, { ...device, keyId: key.keyId, keyHex: Buffer.from(key.key).toString("hex") });
+    this.#save();
+  }
+
   #save(): void {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    writeFileSync(this.path, JSON.stringify(this.devices, null, 1), { mode: 0o600 });
-    chmodSync(this.path, 0o600);
+    // Through a rename, so the simulator, reading it while a CLI command writes it, never sees half.
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.devices, null, 1), { mode: 0o600 });
+    chmodSync(temporary, 0o600);
+    renameSync(temporary, this.path);
+    this.#loadedAt = statSync(this.path).mtimeMs;
   }
 }

@@ -10,6 +10,8 @@
  *   firmwareVersion  string
  *   deviceId         string, empty for "pt-<MAC>"
  *   brokerHost, brokerPort, brokerTls, keepalive, language   firmware defaults (DeviceDefaults)
+ *   brokerUrl, tlsCa, tlsCert, tlsKey, tlsServerName          the same; TLS material as
+ *                    references, "nvs:<name>" in the "tls" domain (firmware/broker.ts)
  *   dns              DNS server for broker host names
  *   audio            "i2s" (pins/audioout), "timed" (simulator: no sound, real durations), "none"
  *   sampleRate       the voice clips' rate, equal to defines.audioOut.sampleRate
@@ -141,6 +143,12 @@ function deviceDefaults(): DeviceDefaults {
   const password = text("brokerPassword", "");
   if (username) defaults.username = username;
   if (password) defaults.password = password;
+  const brokerUrl = text("brokerUrl", "");
+  if (brokerUrl) defaults.brokerUrl = brokerUrl;
+  for (const name of ["tlsCa", "tlsCert", "tlsKey", "tlsServerName"] as const) {
+    const reference = text(name, "");
+    if (reference) defaults[name] = reference;
+  }
   return defaults;
 }
 

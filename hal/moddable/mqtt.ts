@@ -18,6 +18,14 @@
  *   a small queue here until `onWritable`; publishes also wait there across a reconnect.
  * - It passes SUBACK to `onControl` with the packet id and return codes, so SUBSCRIBE packets
  *   carry ids chosen here and the SUBACK is matched back to its topic for `onSubscribed`.
+ *
+ * TLS, read from the SDK's TLS socket (examples/io/tcp/tlssocket) and its session and certificate
+ * manager (modules/crypt/ssl): the socket's `secure` dictionary goes to the TLS session as is.
+ * `certificate` is one trust anchor, DER; `clientCertificates` an array of DER certificates, of
+ * which the first is sent; `clientKey` the matching private key as PKCS#8 DER (the SDK parses it
+ * with its pkcs8 module: a SEC1 "EC PRIVATE KEY" will not do); `serverName` the name for SNI and
+ * for the subjectAltName check (DNS names and IPv4 addresses), the host by default. Certificate
+ * dates are checked against the wall clock, so the clock must be set (sntp) before connecting.
  */
 import MQTTClient from "embedded:network/mqtt/client";
 import TCP from "embedded:io/socket/tcp";
@@ -26,6 +34,7 @@ import TLSSocket from "embedded:io/socket/tcp/tls";
 import Resolver from "embedded:network/dns/resolver/udp";
 import Timer from "timer";
 import type { Log } from "../log";
+import { pkcs8Key, toDer } from "./tls-material";
 import type { MqttConnectOptions, MqttHandlers, MqttTls, MqttTransport, QoS } from "../mqtt";
 
 /**
@@ -151,6 +160,14 @@ export class ModdableMqtt implements MqttTransport {
     // Subscriptions belong to one connection; the firmware subscribes again in onConnect.
     for (let i = this.#queue.length - 1; i >= 0; i--) if (this.#queue[i].kind === "subscribe") this.#queue.splice(i, 1);
 
+    let socket: ClientOptions["socket"];
+    try {
+      socket = options.tls ? { io: TLSSocket, TCP: { io: TCP }, secure: secureOptions(options.tls, options.host) } : { io: TCP };
+    } catch (error) {
+      const reason = `TLS material refused: ${error instanceof Error ? error.message : String(error)}`;
+      Timer.set(() => handlers.onDisconnect(reason), 0);
+      return;
+    }
     const clientOptions: ClientOptions = {
       host: options.host,
       port: options.port,
@@ -158,7 +175,7 @@ export class ModdableMqtt implements MqttTransport {
       clean: options.clean,
       keepalive: options.keepalive * 1000,
       dns: { io: Resolver, servers: this.#dnsServers, socket: { io: UDP } },
-      socket: options.tls ? { io: TLSSocket, TCP: { io: TCP }, secure: secureOptions(options.tls, options.host) } : { io: TCP },
+      socket,
       onReadable: (count, info) => this.#onReadable(count, info),
       onWritable: () => this.#onWritable(),
       onControl: (message) => this.#onControl(message),
@@ -336,37 +353,6 @@ function secureOptions(tls: MqttTls, host: string): SecureOptions {
   const secure: SecureOptions = { serverName: tls.serverName ?? host };
   if (tls.ca !== undefined) secure.certificate = toDer(tls.ca);
   if (tls.cert !== undefined) secure.clientCertificates = [toDer(tls.cert)];
-  if (tls.key !== undefined) secure.clientKey = toDer(tls.key);
+  if (tls.key !== undefined) secure.clientKey = pkcs8Key(tls.key);
   return secure;
-}
-
-/** Moddable's TLS takes DER; PEM armour (first block only) is decoded here. */
-export function toDer(value: Uint8Array | string): ArrayBuffer {
-  if (typeof value !== "string") return toArrayBuffer(value);
-  const begin = value.indexOf("-----BEGIN");
-  if (begin < 0) throw new Error("TLS material: expected PEM text or DER bytes");
-  const bodyStart = value.indexOf("\n", begin) + 1;
-  const bodyEnd = value.indexOf("-----END", bodyStart);
-  if (bodyStart <= 0 || bodyEnd < 0) throw new Error("TLS material: malformed PEM");
-  return decodeBase64(value.slice(bodyStart, bodyEnd));
-}
-
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-function decodeBase64(text: string): ArrayBuffer {
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const digit = BASE64.indexOf(text[i]);
-    if (digit < 0) continue; // whitespace, line breaks, padding
-    value = (value << 6) | digit;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[length++] = (value >> bits) & 0xff;
-    }
-  }
-  return out.slice(0, length).buffer;
 }

@@ -1,13 +1,20 @@
 /**
  * The HAL MQTT transport on mqtt.js. Reconnection is left to the firmware's session (as on the
  * device), so mqtt.js's own reconnect is off. QoS 1 PUBACKs wait until the firmware settles the
- * message, which it does after journaling.
+ * message, which it does after journaling. TLS options from the firmware's config (CA, client
+ * certificate and key, server name) go to Node's TLS; DER material is armoured as PEM first,
+ * since Node reads certificates only as PEM.
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { MqttConnectOptions, MqttHandlers, MqttTransport, QoS } from "../../hal/mqtt";
 
-function pem(material: Uint8Array | string | undefined): Buffer | string | undefined {
-  return material instanceof Uint8Array ? Buffer.from(material) : material;
+function pem(material: Uint8Array | string | undefined, label: "CERTIFICATE" | "PRIVATE KEY"): Buffer | string | undefined {
+  if (!(material instanceof Uint8Array)) return material;
+  const bytes = Buffer.from(material);
+  // DER is a SEQUENCE (0x30); anything else is PEM text stored as bytes.
+  if (bytes[0] !== 0x30) return bytes;
+  const lines = bytes.toString("base64").match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 export class MqttJsTransport implements MqttTransport {
@@ -35,7 +42,13 @@ export class MqttJsTransport implements MqttTransport {
         qos: options.will.qos,
         retain: options.will.retain,
       },
-      ...(tls && { ca: pem(tls.ca), cert: pem(tls.cert), key: pem(tls.key), servername: tls.serverName, rejectUnauthorized: true }),
+      ...(tls && {
+        ca: pem(tls.ca, "CERTIFICATE"),
+        cert: pem(tls.cert, "CERTIFICATE"),
+        key: pem(tls.key, "PRIVATE KEY"),
+        servername: tls.serverName,
+        rejectUnauthorized: true,
+      }),
     };
     const client = mqtt.connect(clientOptions);
     this.#client = client;

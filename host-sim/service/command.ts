@@ -2,6 +2,8 @@
  * Commands, the service's half (docs/protocol.md, "Commands"): the signed command body and the
  * device's result. The device's half is firmware/commands.
  */
+import { createHmac } from "node:crypto";
+import { KEY_WRAP_DOMAIN } from "../../firmware/protocol/key-wrap";
 import type { CborPlain } from "./cbor";
 import { decodeProtocolCbor, encodeProtocolCbor } from "./cbor";
 import { sealEnvelope, type DeviceKey } from "./confirmation";
@@ -46,6 +48,16 @@ export function encodeCommandBody(fields: CommandFields): Uint8Array {
 
 export function signCommand(fields: CommandFields, deviceKey: DeviceKey): Uint8Array {
   return sealEnvelope(encodeCommandBody(fields), deviceKey, "command");
+}
+
+/**
+ * The rotate-key argument that carries `next` masked with a pad only `current`'s holder can make
+ * (firmware/protocol/key-wrap.ts): the broker never sees the new key.
+ */
+export function wrapKey(current: DeviceKey, commandId: string, next: DeviceKey): Uint8Array {
+  const pad = createHmac("sha256", current.key).update(KEY_WRAP_DOMAIN, "utf8").update(commandId, "utf8").update(new Uint8Array([0])).update(next.keyId, "utf8").digest();
+  if (next.key.length !== pad.length) throw new RangeError(`device keys are ${pad.length} bytes, got ${next.key.length}`);
+  return next.key.map((byte, i) => byte ^ pad[i]);
 }
 
 const STATUSES: readonly string[] = ["ok", "rejected", "duplicate"];

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopics, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
 import { decodeProtocolCbor, type CborPlain } from "./cbor";
-import { parseCommandResult, signCommand, type CommandFields, type CommandResult } from "./command";
+import { parseCommandResult, signCommand, wrapKey, type CommandFields, type CommandResult } from "./command";
 import { CommandTracker, type CommandPolicy } from "./command-tracker";
 import { signConfirmation, type ConfirmationFields, type DeviceKey } from "./confirmation";
 import { DeliveryTracker, type DeliveryPolicy, type DeliveryReport, type DeliveryState, type DeliveryStats, type DeviceAck } from "./delivery";
@@ -72,6 +72,10 @@ export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | und
     sequence: typeof m.seq === "number" ? m.seq : undefined,
     at: m.at,
   };
+}
+
+function newCommandId(): string {
+  return `C${Date.now().toString(36)}${randomUUID().slice(0, 8)}`.toUpperCase();
 }
 
 export class PaymentService {
@@ -234,7 +238,7 @@ export class PaymentService {
     if (!key) throw new Error(`no key registered for device ${deviceId}`);
     const now = Date.now();
     const fields: CommandFields = {
-      id: options.id ?? `C${now.toString(36)}${randomUUID().slice(0, 8)}`.toUpperCase(),
+      id: options.id ?? newCommandId(),
       deviceId,
       name,
       args,
@@ -242,6 +246,20 @@ export class PaymentService {
       expiresAt: now + (options.expiresInMs ?? DEFAULT_COMMAND_EXPIRY_MS),
     };
     return this.#commands.run(fields.id, deviceId, signCommand(fields, key), fields.expiresAt);
+  }
+
+  /**
+   * Installs `next` on the device as its current key (the rotate-key command, signed with the key
+   * `keyFor` gives now). On "ok" the caller switches its key store to `next`; the device accepts the
+   * old key for `graceSeconds` more (default: the device's, one day), or until retire-key.
+   */
+  async rotateKey(deviceId: string, next: DeviceKey, options: CommandOptions & { graceSeconds?: number } = {}): Promise<CommandResult> {
+    const current = this.keyFor(deviceId);
+    if (!current) throw new Error(`no key registered for device ${deviceId}`);
+    const id = options.id ?? newCommandId();
+    const args: { [key: string]: CborPlain } = { kid: next.keyId, wkey: wrapKey(current, id, next) };
+    if (options.graceSeconds !== undefined) args.grace = options.graceSeconds;
+    return this.command(deviceId, "rotate-key", args, { ...options, id });
   }
 
   async close(): Promise<void> {

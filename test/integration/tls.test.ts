@@ -1,19 +1,22 @@
 /**
  * MQTT over TLS with per-device client certificates, on a private mosquitto: the broker requires a
  * certificate from the fleet CA and takes the certificate's common name as the MQTT username, and
- * an ACL keeps each device to its own topics. The soundbox firmware connects through the host
- * transport with its certificate and announces a payment; clients without one are refused.
+ * an ACL keeps each device to its own topics. The soundbox firmware connects with its certificate
+ * and announces a payment; clients without one are refused.
  *
- * The firmware does not yet pass TLS material itself (firmware/device.ts builds connect options
- * without `tls`), so the test hands it a transport that adds the material to every connect.
+ * The device gets everything from its own config, as provisioning leaves it: the broker URL
+ * (mqtts://...) and references to TLS material in its NVS "tls" domain, the CA and the key as DER
+ * (as a factory tool would write them), the certificate as PEM. The host transport is the plain one.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { randomBytes } from "node:crypto";
+import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import type { Hal, MqttConnectOptions, MqttHandlers, MqttTls, MqttTransport, QoS } from "../../hal/index";
+import type { Hal } from "../../hal/index";
+import { TLS_DOMAIN } from "../../firmware/broker";
+import type { DeviceDefaults } from "../../firmware/config";
 import { startDevice, type Device } from "../../firmware/device";
 import { Keyring } from "../../firmware/payments/keyring";
 import { VoicePack } from "../../host-sim/audio/voice-pack";
@@ -32,21 +35,46 @@ import { TestCa, type Pem } from "../support/tls-certs";
 const DEVICE = "soundbox-tls-1";
 const SERVICE = "payment-service";
 
-/** Adds the device's TLS material to every connect, as a TLS-aware firmware would. */
-class TlsTransport implements MqttTransport {
-  constructor(private readonly inner: MqttTransport, private readonly tls: MqttTls) {}
-  connect(options: MqttConnectOptions, handlers: MqttHandlers): void {
-    this.inner.connect({ ...options, tls: this.tls }, handlers);
-  }
-  subscribe(topic: string, qos: QoS): void {
-    this.inner.subscribe(topic, qos);
-  }
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
-    this.inner.publish(topic, payload, options);
-  }
-  disconnect(): void {
-    this.inner.disconnect();
-  }
+const der = {
+  cert: (pem: string) => new X509Certificate(pem).raw,
+  key: (pem: string) => createPrivateKey(pem).export({ format: "der", type: "pkcs8" }),
+};
+
+const arrayBuffer = (bytes: Buffer) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/** What provisioning writes: the TLS material in NVS, and the config that points at it. */
+function provision(kv: FileKv, ca: string, cert: Pem, port: number): DeviceDefaults {
+  kv.set(TLS_DOMAIN, "ca", arrayBuffer(der.cert(ca)));
+  kv.set(TLS_DOMAIN, "cert", cert.cert);
+  kv.set(TLS_DOMAIN, "key", arrayBuffer(der.key(cert.key)));
+  return {
+    brokerHost: "unused.example",
+    brokerPort: 1,
+    brokerTls: false,
+    brokerUrl: `mqtts://127.0.0.1:${port}`,
+    tlsCa: "nvs:ca",
+    tlsCert: "nvs:cert",
+    tlsKey: "nvs:key",
+    language: "en-in",
+    keepalive: 30,
+  };
+}
+
+function soundboxHal(deviceId: string, kv: FileKv, timers: NodeTimers, log: EventLog, audio?: RecordingAudio): Hal {
+  const hal: Hal = {
+    clock: nodeClock,
+    timers,
+    kv,
+    mqtt: new MqttJsTransport(),
+    crypto: nodeCrypto,
+    buttons: new SimButtons(["power"]),
+    power: new MemoryPower(),
+    network: new MemoryNetwork(),
+    system: { deviceId, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
+    log,
+  };
+  if (audio) hal.audio = audio;
+  return hal;
 }
 
 /** "connected", or why the broker would not have the client. */
@@ -107,21 +135,8 @@ describe("MQTT over TLS with per-device client certificates (private mosquitto)"
     new Keyring(kv).put(key.keyId, key.key);
     timers = new NodeTimers();
     audio = new RecordingAudio(new VoicePack("en-in"), () => {});
-    const hal: Hal = {
-      clock: nodeClock,
-      timers,
-      kv,
-      mqtt: new TlsTransport(new MqttJsTransport(), { ca: ca.ca.cert, cert: deviceCert.cert, key: deviceCert.key }),
-      crypto: nodeCrypto,
-      buttons: new SimButtons(["power"]),
-      power: new MemoryPower(),
-      network: new MemoryNetwork(),
-      system: { deviceId: DEVICE, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
-      log,
-      audio,
-    };
     const connected = log.waitFor((e) => e.name === "connected", 10_000);
-    device = startDevice(hal, { brokerHost: "127.0.0.1", brokerPort: broker.port, brokerTls: true, language: "en-in", keepalive: 30 });
+    device = startDevice(soundboxHal(DEVICE, kv, timers, log, audio), provision(kv, ca.ca.cert, deviceCert, broker.port));
     await connected;
   });
 
@@ -140,6 +155,26 @@ describe("MQTT over TLS with per-device client certificates (private mosquitto)"
     expect(await service.waitForAck(fields.transactionId)).toMatchObject({ status: "announced", deviceId: DEVICE });
     expect((await announced).fields.txn).toBe(fields.transactionId);
     expect(service.delivery(fields.transactionId)).toMatchObject({ state: "announced", attempts: 1 });
+  });
+
+  it("a device whose configured CA is not the broker's refuses the broker and never connects", async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), "payterm-tls-ca-"));
+    const impostorLog = new EventLog("soundbox-tls-2");
+    const impostorTimers = new NodeTimers();
+    let impostor: Device | undefined;
+    try {
+      const wrongCa = TestCa.create(otherDir, "wrong-ca");
+      const kv = new FileKv();
+      const defaults = provision(kv, wrongCa.ca.cert, ca.issue("soundbox-tls-2"), broker.port);
+      const refused = impostorLog.waitFor((e) => e.name === "disconnected", 10_000);
+      impostor = startDevice(soundboxHal("soundbox-tls-2", kv, impostorTimers, impostorLog), defaults);
+      expect(String((await refused).fields.reason)).toMatch(/self[- ]signed|unable to verify|certificate/i);
+      expect(impostorLog.events.some((e) => e.name === "connected")).toBe(false);
+    } finally {
+      impostor?.stop();
+      impostorTimers.clearAll();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a client without a certificate", async () => {

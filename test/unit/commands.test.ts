@@ -85,8 +85,8 @@ describe("commands", () => {
   });
 
   it("lists the registered names and refuses a second registration or a bad name", () => {
-    // replay and summary are the soundbox's own (firmware/soundbox/commands.ts).
-    expect(device.commands.names()).toEqual(["echo", "explode", "picky", "replay", "strict", "summary"]);
+    // config and the key commands are every device's; replay and summary the soundbox's own (firmware/soundbox/commands.ts).
+    expect(device.commands.names()).toEqual(["config", "echo", "explode", "picky", "replay", "retire-key", "rotate-key", "strict", "summary"]);
     expect(() => device.commands.register("echo", () => {})).toThrow(/already registered/);
     expect(() => device.commands.register("Bad Name", () => {})).toThrow(/command name must match/);
   });
