@@ -9,7 +9,7 @@
  * digit), the reference is espeak-ng reading ICU's CLDR spell-out of the number instead.
  *
  * Both phoneme strings are compared after removing what marks word boundaries and nothing
- * else: whitespace, espeak's pause symbols (`_`, `_!`, `_|`, `_:`...) and stress marks (`'`
+ * else: whitespace, espeak's pause symbols (`_`, `_!`, `_|`, `_:`) and stress marks (`'`
  * primary, `,` secondary), which espeak assigns per word, so they move when one word is
  * split into two clips. Every other phoneme, vowel length and nasalisation included, must
  * be equal. The strict rate (stress marks kept) is reported beside it.
@@ -99,7 +99,8 @@ export function spokenNumbers(language: string, amountMinor: number, currency: C
 }
 
 export function normalizePhonemes(phonemes: string, strict = false): string {
-  const noBoundaries = phonemes.replace(/\s+/g, "").replace(/_[!|:;]*/g, "").replace(/\|\|/g, "");
+  // Pauses first: "_" with its length marks (_! _| _:), never a following phoneme such as ";".
+  const noBoundaries = phonemes.replace(/_[!|:]*/g, "").replace(/\s+/g, "");
   return strict ? noBoundaries : noBoundaries.replace(/['",%=]/g, "");
 }
 
