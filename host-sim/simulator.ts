@@ -19,6 +19,10 @@ export interface SimulatorOptions {
   /** `screen` sets a QR display's resolution (240x320 portrait unless given). */
   devices?: { deviceId: string; product: "soundbox" | "qr-display"; screen?: { width: number; height: number } }[];
   merchant?: { vpa: string; name: string };
+  /** The soundboxes speak this many times faster than real time (scenarios); 1 when absent. */
+  speechSpeed?: number;
+  /** false: no WAV file per announcement (scenarios, which check events, skip the disk work). */
+  announcementWavs?: boolean;
   /** The payment service's client id, delivery policy and so on. */
   service?: PaymentServiceOptions;
 }
@@ -61,7 +65,8 @@ export class Simulator {
         key: { keyId: registered.keyId, key: new Uint8Array(Buffer.from(registered.keyHex, "hex")) },
         stateDir: options.stateDir,
         voice,
-        wavDir: join(options.stateDir, "announcements", deviceId),
+        speechSpeed: options.speechSpeed,
+        wavDir: options.announcementWavs === false ? undefined : join(options.stateDir, "announcements", deviceId),
         merchant: options.merchant ?? DEMO_MERCHANT,
         ...(screen ? { screen } : {}),
       });

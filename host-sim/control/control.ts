@@ -4,6 +4,7 @@
  * battery, and one stream of every event (the devices' firmware, the payment service, the broker
  * and the simulator's own actions).
  */
+import { randomBytes } from "node:crypto";
 import type { ButtonId } from "../../hal/buttons";
 import { currencyInfo, parseAmount } from "../../firmware/money";
 import type { DeviceEvent } from "../device/event-log";
@@ -28,6 +29,8 @@ export interface PayRequest {
   currency?: string;
   provider?: string;
   expiresInMs?: number;
+  /** Chosen by the caller (scenarios name transactions before they are sent); the service makes one otherwise. */
+  transactionId?: string;
 }
 
 const SENT_KEPT = 1000;
@@ -153,22 +156,24 @@ export class SimulatorControl {
       currency: currency.code,
       provider: request.provider ?? "UPI",
       expiresInMs: request.expiresInMs,
+      transactionId: request.transactionId,
     });
     this.#remember(fields);
     return fields;
   }
 
   /** Sends a message the device must refuse; returns its transaction id and the reason expected. */
-  async forge(deviceId: string, kind: string, amount = "500.00"): Promise<{ transactionId: string; expect: string }> {
+  async forge(deviceId: string, kind: string, options: { amount?: string; transactionId?: string } = {}): Promise<{ transactionId: string; expect: string }> {
     this.device(deviceId);
     if (!isForgeryKind(kind)) throw new ControlError(`unknown forgery ${JSON.stringify(kind)}; one of ${Object.keys(FORGERIES).join(", ")}`);
     const key = this.#key(deviceId);
     const currency = currencyInfo("INR") as { exponent: number };
+    const amount = options.amount ?? "500.00";
     const amountMinor = parseAmount(amount, currency.exponent);
     if (amountMinor === undefined || amountMinor === 0) throw new ControlError(`amount must be a positive decimal, got ${JSON.stringify(amount)}`);
     const now = Date.now();
     const fields: ConfirmationFields = {
-      transactionId: `FORGED-${now.toString(36).toUpperCase()}-${Math.floor(Math.random() * 1e6)}`,
+      transactionId: options.transactionId ?? `FORGED-${now.toString(36).toUpperCase()}-${randomBytes(3).toString("hex").toUpperCase()}`,
       deviceId,
       amountMinor,
       currency: "INR",

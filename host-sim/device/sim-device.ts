@@ -21,7 +21,7 @@ import { nodeClock, NodeTimers } from "../hal/node-clock";
 import { nodeCrypto } from "../hal/node-crypto";
 import { MemoryNetwork, MemoryPower } from "../../hal/memory/peripherals";
 import { SimButtons } from "../hal/panel";
-import { RecordingAudio } from "../hal/recording-audio";
+import { RecordingAudio, type ClipSource } from "../hal/recording-audio";
 import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
 
@@ -42,6 +42,8 @@ export interface SimDeviceOptions {
   /** Where the device's NVS file lives; omitted, NVS is in memory only. */
   stateDir?: string;
   voice?: VoicePack;
+  /** Speech plays this many times faster than real time (scenarios, tests); 1 when absent. Tones keep their length. */
+  speechSpeed?: number;
   /** When set, every announcement is also written here as <transaction>.wav. */
   wavDir?: string;
   /** Screen size of a QR display; 240x320 portrait, as the ST7789 in the manifest. */
@@ -107,7 +109,10 @@ export class SimDevice {
       },
       log: this.log,
     };
-    this.#audio = o.product === "soundbox" && o.voice ? new RecordingAudio(o.voice, (clip, volume) => this.log.event("debug", "clip", { clip, volume })) : undefined;
+    const voice = o.voice;
+    const speed = o.speechSpeed ?? 1;
+    const clips: ClipSource | undefined = voice && speed !== 1 ? { has: (name) => voice.has(name), durationMs: (name) => voice.durationMs(name) / speed } : voice;
+    this.#audio = o.product === "soundbox" && clips ? new RecordingAudio(clips, (clip, volume) => this.log.event("debug", "clip", { clip, volume })) : undefined;
     if (this.#audio) hal.audio = this.#audio;
     if (this.display) {
       hal.display = this.display;

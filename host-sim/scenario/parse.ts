@@ -1,0 +1,440 @@
+/**
+ * Reads a scenario file (YAML, or JSON, which YAML reads as well) into a checked Scenario. Every
+ * mistake is reported with its line, column and field path: an unknown step or field, a wrong
+ * type, a bad duration or amount, an unknown device, a `$name` no earlier step bound.
+ */
+import { readFileSync } from "node:fs";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
+import { isValidDeviceId } from "../../firmware/protocol/topics";
+import { FORGERIES } from "../control/forgery";
+import type { Action, Expectation, Matcher, Scenario, ScenarioDevice, Since, Source, Step } from "./model";
+
+export class ScenarioSyntaxError extends Error {
+  constructor(readonly file: string, readonly at: Source, readonly path: string, readonly problem: string) {
+    super(`${file}:${at.line}:${at.col}: ${path ? `${path}: ` : ""}${problem}`);
+  }
+}
+
+const DELIVERY_STATES = ["published", "retrying", "announced", "duplicate", "rejected", "expired"];
+const EVENT_SOURCES = ["service", "broker", "simulator"];
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
+const REFERENCE = /^\$([A-Za-z_][A-Za-z0-9_]{0,31})(?:\.([A-Za-z0-9_]+))?$/;
+const DEFAULT_DEVICES: ScenarioDevice[] = [
+  { deviceId: "soundbox-1", product: "soundbox" },
+  { deviceId: "qr-display-1", product: "qr-display" },
+];
+const DEFAULT_TIMEOUT_MS = 5000;
+/** Scenarios check what is said, not how long it takes to say: speech runs 4x fast unless a file says otherwise. */
+const DEFAULT_SPEECH_SPEED = 4;
+const OPERATORS = ["contains", "matches", "min", "max", "not"];
+
+type Value = Node | null;
+
+/** "250ms", "2s", "1.5s", "1m", or a number of milliseconds. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === "number") return Number.isFinite(text) && text >= 0 ? Math.round(text) : undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(text.trim());
+  if (!match) return undefined;
+  const scale = { ms: 1, s: 1000, m: 60_000 }[match[2] as "ms" | "s" | "m"];
+  return Math.round(Number(match[1]) * scale);
+}
+
+class Reader {
+  /** Names bound by `as` so far, in step order. */
+  readonly bound = new Set<string>();
+  readonly devices = new Map<string, ScenarioDevice>();
+
+  constructor(readonly file: string, private readonly lines: LineCounter) {}
+
+  at(node: Value | Pair | undefined): Source {
+    const offset = node && "range" in node && node.range ? node.range[0] : node && "key" in node && isScalar(node.key) && node.key.range ? node.key.range[0] : 0;
+    const { line, col } = this.lines.linePos(offset);
+    return { line, col };
+  }
+
+  fail(node: Value | Pair | undefined, path: string, problem: string): never {
+    throw new ScenarioSyntaxError(this.file, this.at(node), path, problem);
+  }
+
+  /** The fields of a map, checked against what may and must be there. */
+  fields(node: Value, path: string, allowed: readonly string[], required: readonly string[] = []): Map<string, Value> {
+    if (!isMap(node)) this.fail(node, path, `must be a map with ${required.length ? required.join(", ") : allowed.join(", ")}`);
+    const out = new Map<string, Value>();
+    for (const pair of (node as YAMLMap).items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof key !== "string") this.fail(pair.key as Value, path, "keys must be plain names");
+      if (!allowed.includes(key)) this.fail(pair.key as Value, join(path, key), `unknown field; expected one of ${allowed.join(", ")}`);
+      out.set(key, (pair.value ?? null) as Value);
+    }
+    for (const name of required) if (!out.has(name)) this.fail(node, path, `missing ${name}`);
+    return out;
+  }
+
+  scalar(node: Value, path: string): string | number | boolean | null {
+    if (!isScalar(node)) this.fail(node, path, "must be a single value");
+    return (node as Scalar).value as string | number | boolean | null;
+  }
+
+  string(node: Value, path: string): string {
+    const value = this.scalar(node, path);
+    if (typeof value !== "string" || value === "") this.fail(node, path, "must be a non-empty string");
+    return value;
+  }
+
+  int(node: Value, path: string, min: number, max: number): number {
+    const value = this.scalar(node, path);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) this.fail(node, path, `must be a whole number ${min}-${max}`);
+    return value;
+  }
+
+  bool(node: Value, path: string): boolean {
+    const value = this.scalar(node, path);
+    if (typeof value !== "boolean") this.fail(node, path, "must be true or false");
+    return value;
+  }
+
+  duration(node: Value, path: string): number {
+    const value = this.scalar(node, path);
+    const ms = typeof value === "string" || typeof value === "number" ? parseDuration(value) : undefined;
+    if (ms === undefined) this.fail(node, path, 'must be a duration such as 500ms, 2s or 1m');
+    return ms;
+  }
+
+  oneOf<T extends string>(node: Value, path: string, values: readonly T[]): T {
+    const value = this.scalar(node, path);
+    if (!values.includes(value as T)) this.fail(node, path, `must be one of ${values.join(", ")}`);
+    return value as T;
+  }
+
+  /** An amount as a person writes it; quoted ("250.00") keeps trailing zeros, a YAML number does not matter here. */
+  amount(node: Value, path: string): string {
+    const value = this.scalar(node, path);
+    const text = typeof value === "number" ? String(value) : value;
+    if (typeof text !== "string" || !/^\d{1,11}(\.\d{1,3})?$/.test(text)) this.fail(node, path, 'must be a plain decimal amount such as "250.00"');
+    return text;
+  }
+
+  device(node: Value, path: string): string {
+    const id = this.string(node, path);
+    if (!this.devices.has(id)) this.fail(node, path, `no device ${JSON.stringify(id)} in this scenario; devices: ${[...this.devices.keys()].join(", ")}`);
+    return id;
+  }
+
+  /** A text that may be a reference to a name bound earlier. */
+  text(node: Value, path: string): string {
+    const text = this.string(node, path);
+    this.checkReference(node, path, text);
+    return text;
+  }
+
+  checkReference(node: Value, path: string, text: string): void {
+    if (!text.startsWith("$")) return;
+    const ref = REFERENCE.exec(text);
+    if (!ref) this.fail(node, path, `${JSON.stringify(text)} is not a reference ($name or $name.field)`);
+    if (!this.bound.has(ref[1])) this.fail(node, path, `$${ref[1]} is not bound by an earlier step's "as"`);
+  }
+
+  bind(node: Value, path: string): string {
+    const name = this.string(node, path);
+    if (!NAME.test(name)) this.fail(node, path, "must be a name: a letter or _, then letters, digits or _");
+    if (this.bound.has(name)) this.fail(node, path, `$${name} is already bound by an earlier step`);
+    this.bound.add(name);
+    return name;
+  }
+
+  matcher(node: Value, path: string): Matcher {
+    if (isSeq(node)) this.fail(node, path, "lists are not compared; name the fields to check");
+    if (!isMap(node)) {
+      const value = this.scalar(node, path);
+      if (typeof value === "string") this.checkReference(node, path, value);
+      return { op: "equals", value };
+    }
+    const map = node as YAMLMap;
+    const first = map.items[0];
+    const key = first && isScalar(first.key) ? String(first.key.value) : "";
+    if (map.items.length === 1 && OPERATORS.includes(key)) {
+      const value = (first.value ?? null) as Value;
+      const at = join(path, key);
+      switch (key) {
+        case "contains":
+          return { op: "contains", value: this.text(value, at) };
+        case "matches":
+          try {
+            return { op: "matches", value: new RegExp(this.string(value, at)) };
+          } catch (error) {
+            this.fail(value, at, `not a regular expression: ${(error as Error).message}`);
+          }
+        case "min":
+        case "max": {
+          const n = this.scalar(value, at);
+          if (typeof n !== "number") this.fail(value, at, "must be a number");
+          return { op: key, value: n };
+        }
+        default:
+          return { op: "not", value: this.matcher(value, at) };
+      }
+    }
+    const fields: Record<string, Matcher> = {};
+    for (const pair of map.items) {
+      // Numbers name list positions: totals: { 0: { currency: INR } }.
+      const name = isScalar(pair.key) ? pair.key.value : undefined;
+      if (typeof name !== "string" && !(typeof name === "number" && Number.isInteger(name) && name >= 0))
+        this.fail(pair.key as Value, path, "keys must be plain names or list positions");
+      fields[String(name)] = this.matcher((pair.value ?? null) as Value, join(path, String(name)));
+    }
+    return { op: "fields", value: fields };
+  }
+}
+
+function join(path: string, key: string | number): string {
+  return typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+}
+
+const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> = {
+  pay(r, node, path) {
+    const f = r.fields(node, path, ["device", "amount", "currency", "provider", "expires", "as"], ["device", "amount"]);
+    return {
+      kind: "pay",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
+      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
+      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
+      expiresMs: f.has("expires") ? r.duration(f.get("expires") as Value, join(path, "expires")) : undefined,
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  burst(r, node, path) {
+    const f = r.fields(node, path, ["device", "count", "amount", "currency", "provider", "over", "as"], ["device", "count", "amount"]);
+    return {
+      kind: "burst",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      count: r.int(f.get("count") as Value, join(path, "count"), 1, 10_000),
+      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
+      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
+      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
+      overMs: f.has("over") ? r.duration(f.get("over") as Value, join(path, "over")) : 0,
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  forge(r, node, path) {
+    const f = r.fields(node, path, ["device", "kind", "as"], ["device", "kind"]);
+    return {
+      kind: "forge",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      forgery: r.oneOf(f.get("kind") as Value, join(path, "kind"), Object.keys(FORGERIES)),
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  replay(r, node, path) {
+    const f = r.fields(node, path, ["device", "txn", "as"], ["device"]);
+    return {
+      kind: "replay",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      txn: f.has("txn") ? r.text(f.get("txn") as Value, join(path, "txn")) : undefined,
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  broker: (r, node, path) => ({ kind: "broker", state: r.oneOf(node, path, ["down", "up"] as const) }),
+  link(r, node, path) {
+    const f = r.fields(node, path, ["device", "state"], ["device", "state"]);
+    return { kind: "link", device: r.device(f.get("device") as Value, join(path, "device")), state: r.oneOf(f.get("state") as Value, join(path, "state"), ["down", "up", "cut"] as const) };
+  },
+  power(r, node, path) {
+    const f = r.fields(node, path, ["device", "state", "off"], ["device", "state"]);
+    return {
+      kind: "power",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      state: r.oneOf(f.get("state") as Value, join(path, "state"), ["off", "on", "cycle"] as const),
+      offMs: f.has("off") ? r.duration(f.get("off") as Value, join(path, "off")) : 500,
+    };
+  },
+  press(r, node, path) {
+    const f = r.fields(node, path, ["device", "button", "hold"], ["device", "button"]);
+    return {
+      kind: "press",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      button: r.oneOf(f.get("button") as Value, join(path, "button"), ["volumeUp", "volumeDown", "replay", "power", "function"] as const),
+      holdMs: f.has("hold") ? r.duration(f.get("hold") as Value, join(path, "hold")) : 80,
+    };
+  },
+  battery(r, node, path) {
+    const f = r.fields(node, path, ["device", "percent", "charging"], ["device"]);
+    if (!f.has("percent") && !f.has("charging")) r.fail(node, path, "give percent, charging or both");
+    return {
+      kind: "battery",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      percent: f.has("percent") ? r.int(f.get("percent") as Value, join(path, "percent"), 0, 100) : undefined,
+      charging: f.has("charging") ? r.bool(f.get("charging") as Value, join(path, "charging")) : undefined,
+    };
+  },
+  wait: (r, node, path) => ({ kind: "wait", ms: r.duration(node, path) }),
+  mark: (r, node, path) => ({ kind: "mark", name: r.bind(node, path) }),
+  note: (r, node, path) => ({ kind: "note", text: r.string(node, path) }),
+};
+
+function since(r: Reader, node: Value, path: string): Since {
+  const text = r.string(node, path);
+  if (text === "start" || text === "last-action") return { from: text };
+  if (!r.bound.has(text)) r.fail(node, path, `must be start, last-action or a name set by an earlier mark step`);
+  return { from: "mark", name: text };
+}
+
+function expectation(r: Reader, node: Value, path: string, timeoutMs: number): Expectation {
+  if (!isMap(node)) r.fail(node, path, "must be a map with one of event, delivery, state, qr");
+  const keys = (node as YAMLMap).items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ""));
+  // The first of these present decides the kind ("state" is also a field of a delivery expectation).
+  const kind = ["event", "delivery", "qr", "state"].find((k) => keys.includes(k));
+  if (!kind) r.fail(node, path, "needs one of event, delivery, qr, state");
+  const within = (f: Map<string, Value>) => (f.has("within") ? r.duration(f.get("within") as Value, join(path, "within")) : timeoutMs);
+  switch (kind) {
+    case "event": {
+      const f = r.fields(node, path, ["event", "device", "txn", "where", "count", "since", "within", "settle"], ["event"]);
+      let source: string | undefined;
+      if (f.has("device")) {
+        source = r.string(f.get("device") as Value, join(path, "device"));
+        if (!r.devices.has(source) && !EVENT_SOURCES.includes(source))
+          r.fail(f.get("device") as Value, join(path, "device"), `must be a device of this scenario or one of ${EVENT_SOURCES.join(", ")}`);
+      }
+      const where: Record<string, Matcher> = {};
+      if (f.has("where")) {
+        const m = r.matcher(f.get("where") as Value, join(path, "where"));
+        if (m.op !== "fields") r.fail(f.get("where") as Value, join(path, "where"), "must map event fields to expected values");
+        Object.assign(where, m.value);
+      }
+      const txn = f.has("txn") ? r.text(f.get("txn") as Value, join(path, "txn")) : undefined;
+      return {
+        kind: "event",
+        source,
+        event: r.string(f.get("event") as Value, join(path, "event")),
+        txn,
+        where,
+        count: f.has("count") ? r.int(f.get("count") as Value, join(path, "count"), 0, 100_000) : undefined,
+        // An expectation about a named transaction looks at the whole run; others at what followed the last action.
+        since: f.has("since") ? since(r, f.get("since") as Value, join(path, "since")) : txn ? { from: "start" } : { from: "last-action" },
+        withinMs: within(f),
+        settleMs: f.has("settle") ? r.duration(f.get("settle") as Value, join(path, "settle")) : 0,
+      };
+    }
+    case "delivery": {
+      const f = r.fields(node, path, ["delivery", "state", "within"], ["delivery", "state"]);
+      return {
+        kind: "delivery",
+        txn: r.text(f.get("delivery") as Value, join(path, "delivery")),
+        state: r.oneOf(f.get("state") as Value, join(path, "state"), DELIVERY_STATES),
+        withinMs: within(f),
+      };
+    }
+    case "state": {
+      const f = r.fields(node, path, ["device", "state", "within"], ["device", "state"]);
+      const state = r.matcher(f.get("state") as Value, join(path, "state"));
+      if (state.op !== "fields") r.fail(f.get("state") as Value, join(path, "state"), "must map state fields to expected values");
+      return { kind: "state", device: r.device(f.get("device") as Value, join(path, "device")), state, withinMs: within(f) };
+    }
+    default: {
+      const f = r.fields(node, path, ["device", "qr", "within"], ["device", "qr"]);
+      const device = r.device(f.get("device") as Value, join(path, "device"));
+      if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no screen`);
+      const qrNode = f.get("qr") as Value;
+      const qr = isScalar(qrNode) && qrNode.value === "none" ? "none" : r.matcher(qrNode, join(path, "qr"));
+      return { kind: "qr", device, qr, withinMs: within(f) };
+    }
+  }
+}
+
+/** A step on one line, for progress and failure reports: `pay device=soundbox-1 amount=250.00`. */
+function describeStep(kind: string, node: Value): string {
+  const compact = (value: unknown): string =>
+    value !== null && typeof value === "object"
+      ? `{${Object.entries(value).map(([k, v]) => `${k}:${compact(v)}`).join(",")}}`
+      : String(value);
+  if (isScalar(node)) return `${kind} ${String(node.value)}`;
+  if (!isMap(node)) return kind;
+  const parts = (node as YAMLMap).items.map((pair) => `${String((pair.key as Scalar).value)}=${compact(pair.value && (pair.value as Node).toJSON())}`);
+  return `${kind} ${parts.join(" ")}`.trim();
+}
+
+function devices(r: Reader, node: Value, path: string): ScenarioDevice[] {
+  if (!isSeq(node) || node.items.length === 0) r.fail(node, path, "must be a list of devices");
+  return node.items.map((item, i) => {
+    const at = join(path, i);
+    const f = r.fields(item as Value, at, ["id", "product"], ["id", "product"]);
+    const deviceId = r.string(f.get("id") as Value, join(at, "id"));
+    if (!isValidDeviceId(deviceId)) r.fail(f.get("id") as Value, join(at, "id"), "must be 1-64 of A-Z a-z 0-9 _ -");
+    if (r.devices.has(deviceId)) r.fail(f.get("id") as Value, join(at, "id"), `${deviceId} is listed twice`);
+    const device: ScenarioDevice = {
+      deviceId,
+      product: r.oneOf(f.get("product") as Value, join(at, "product"), ["soundbox", "qr-display"] as const),
+    };
+    r.devices.set(deviceId, device);
+    return device;
+  });
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const r: Reader = new Reader(file, lines);
+  const problem = doc.errors[0];
+  if (problem) {
+    const offset = problem.pos[0];
+    const { line, col } = lines.linePos(offset);
+    throw new ScenarioSyntaxError(file, { line, col }, "", problem.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""));
+  }
+  const root = doc.contents as Value;
+  const top = r.fields(root, "", ["name", "description", "devices", "language", "merchant", "delivery", "speechSpeed", "timeout", "steps"], ["name", "steps"]);
+  const scenarioDevices = top.has("devices") ? devices(r, top.get("devices") as Value, "devices") : DEFAULT_DEVICES;
+  if (!top.has("devices")) for (const d of scenarioDevices) r.devices.set(d.deviceId, d);
+  let merchant: Scenario["merchant"];
+  if (top.has("merchant")) {
+    const f = r.fields(top.get("merchant") as Value, "merchant", ["vpa", "name"], ["vpa", "name"]);
+    merchant = { vpa: r.string(f.get("vpa") as Value, "merchant.vpa"), name: r.string(f.get("name") as Value, "merchant.name") };
+  }
+  const delivery: Scenario["delivery"] = {};
+  if (top.has("delivery")) {
+    const f = r.fields(top.get("delivery") as Value, "delivery", ["ackTimeout", "maxBackoff"]);
+    if (f.has("ackTimeout")) delivery.ackTimeoutMs = r.duration(f.get("ackTimeout") as Value, "delivery.ackTimeout");
+    if (f.has("maxBackoff")) delivery.maxBackoffMs = r.duration(f.get("maxBackoff") as Value, "delivery.maxBackoff");
+  }
+  const timeoutMs = top.has("timeout") ? r.duration(top.get("timeout") as Value, "timeout") : DEFAULT_TIMEOUT_MS;
+
+  const stepsNode = top.get("steps") as Value;
+  if (!isSeq(stepsNode) || stepsNode.items.length === 0) r.fail(stepsNode, "steps", "must be a non-empty list of steps");
+  const steps: Step[] = stepsNode.items.map((item, i) => {
+    const path = `steps[${i}]`;
+    const node = item as Value;
+    if (!isMap(node) || (node as YAMLMap).items.length !== 1)
+      r.fail(node, path, `each step is a map with one key: ${[...Object.keys(ACTIONS), "expect"].join(", ")}`);
+    const pair = (node as YAMLMap).items[0];
+    const kind = isScalar(pair.key) ? String(pair.key.value) : "";
+    const value = (pair.value ?? null) as Value;
+    const at = r.at(node);
+    const label = describeStep(kind, value);
+    if (kind === "expect") return { at, label, kind: "expect", expect: expectation(r, value, join(path, kind), timeoutMs) };
+    const action = ACTIONS[kind];
+    if (!action) r.fail(pair.key as Value, path, `unknown step ${JSON.stringify(kind)}; one of ${[...Object.keys(ACTIONS), "expect"].join(", ")}`);
+    return { at, label, kind: "action", action: action(r, value, join(path, kind)) };
+  });
+
+  return {
+    file,
+    name: r.string(top.get("name") as Value, "name"),
+    description: top.has("description") ? r.string(top.get("description") as Value, "description") : undefined,
+    devices: scenarioDevices,
+    language: top.has("language") ? r.string(top.get("language") as Value, "language") : undefined,
+    merchant,
+    delivery,
+    speechSpeed: top.has("speechSpeed") ? r.int(top.get("speechSpeed") as Value, "speechSpeed", 1, 100) : DEFAULT_SPEECH_SPEED,
+    timeoutMs,
+    steps,
+  };
+}
+
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ScenarioSyntaxError(file, { line: 1, col: 1 }, "", `cannot read: ${(error as Error).message}`);
+  }
+  return parseScenario(text, file);
+}
