@@ -6,10 +6,11 @@ import { UsageError } from "./cli/args";
 import type { Command } from "./cli/command";
 import { cmdCommand } from "./cli/cmd";
 import { payCommand } from "./cli/pay";
+import { releaseCommand } from "./cli/release";
 import { runCommand } from "./cli/run";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand];
+const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 

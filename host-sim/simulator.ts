@@ -8,6 +8,7 @@ import { VoicePack } from "./audio/voice-pack";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded";
 import { SimDevice } from "./device/sim-device";
 import { Registry } from "./registry";
+import { ensureReleaseKey, releaseKeyDir } from "./release/keys";
 import { PaymentService, type PaymentServiceOptions } from "./service/payment-service";
 
 export interface SimulatorOptions {
@@ -25,7 +26,10 @@ export interface SimulatorOptions {
   announcementWavs?: boolean;
   /** The payment service's client id, delivery policy and so on. */
   service?: PaymentServiceOptions;
+  /** Signed updates: the trial boot's health window and boot limit (firmware defaults otherwise). */
+  updates?: { healthMs?: number; trialBoots?: number };
 }
+
 
 export const DEMO_MERCHANT = { vpa: "demo.store@okaxis", name: "Demo Store" };
 
@@ -55,6 +59,7 @@ export class Simulator {
     const voice = new VoicePack(language);
     const devices = new Map<string, SimDevice>();
     const wanted: NonNullable<SimulatorOptions["devices"]> = options.devices ?? DEFAULT_DEVICES;
+    const updateKey = ensureReleaseKey(releaseKeyDir(options.stateDir));
     for (const { deviceId, product, screen } of wanted) {
       const registered = registry.ensure(deviceId, product, language);
       const device = new SimDevice({
@@ -69,6 +74,9 @@ export class Simulator {
         wavDir: options.announcementWavs === false ? undefined : join(options.stateDir, "announcements", deviceId),
         merchant: options.merchant ?? DEMO_MERCHANT,
         ...(screen ? { screen } : {}),
+        updateKey,
+        updateHealthMs: options.updates?.healthMs,
+        updateTrialBoots: options.updates?.trialBoots,
       });
       devices.set(deviceId, device);
     }

@@ -24,8 +24,12 @@ import { SimButtons } from "../hal/panel";
 import { RecordingAudio, type ClipSource } from "../hal/recording-audio";
 import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
+import { FileUpdateStorage } from "../hal/update-slots";
+import { buildSimImage, readSimImageHeader, type SimImageHeader } from "../release/sim-image";
 
 export const FIRMWARE_VERSION = "0.1.0-sim";
+/** A simulated image with the "crash" fault resets this long after power-on (a watchdog reset). */
+const CRASH_RESET_MS = 100;
 
 const BUTTONS: Record<Product, ButtonId[]> = {
   soundbox: ["volumeUp", "volumeDown", "replay", "power", "function"],
@@ -49,6 +53,14 @@ export interface SimDeviceOptions {
   /** Screen size of a QR display; 240x320 portrait, as the ST7789 in the manifest. */
   screen?: { width: number; height: number };
   merchant?: { vpa: string; name: string };
+  /**
+   * The operator's release key (hex of the uncompressed P-256 point) for signed updates. Update
+   * storage (two firmware slots, voice-pack areas) lives in `<stateDir>/<deviceId>.update/`.
+   */
+  updateKey?: string;
+  /** How long a trial boot waits to be connected and subscribed (firmware default: 2 minutes). */
+  updateHealthMs?: number;
+  updateTrialBoots?: number;
 }
 
 export class SimDevice {
@@ -60,6 +72,7 @@ export class SimDevice {
   #transport = new MqttJsTransport();
   #device: Device | undefined;
   #audio: RecordingAudio | undefined;
+  #update: FileUpdateStorage | undefined;
   readonly display: FramebufferDisplay | undefined;
 
   constructor(readonly options: SimDeviceOptions) {
@@ -72,6 +85,11 @@ export class SimDevice {
 
   get running(): boolean {
     return this.#device !== undefined;
+  }
+
+  /** The update storage of the current boot (its slots on disk), when the device has a state directory. */
+  get updateStorage(): FileUpdateStorage | undefined {
+    return this.#update;
   }
 
   get firmware(): Device {
@@ -88,6 +106,13 @@ export class SimDevice {
     if (!keyring.get(o.key.keyId)) keyring.put(o.key.keyId, o.key.key);
     this.#timers = new NodeTimers();
     this.#transport = new MqttJsTransport();
+    const image = this.#bootImage();
+    if (image.fault === "crash") {
+      // The image dies before the firmware is up; the boot path has counted the boot.
+      this.log.event("error", "simulated-crash", { version: image.version });
+      this.#timers.once(() => this.restart(), CRASH_RESET_MS);
+      return;
+    }
     const hal: Hal = {
       clock: nodeClock,
       timers: this.#timers,
@@ -100,7 +125,7 @@ export class SimDevice {
       system: {
         deviceId: o.deviceId,
         product: o.product,
-        firmwareVersion: FIRMWARE_VERSION,
+        firmwareVersion: image.version,
         freeHeap: () => {
           const heap = process.memoryUsage();
           return heap.heapTotal - heap.heapUsed;
@@ -126,7 +151,13 @@ export class SimDevice {
       keepalive: 30,
       merchantVpa: o.merchant?.vpa,
       merchantName: o.merchant?.name,
+      updateKey: o.updateKey,
+      updateHealthMs: o.updateHealthMs,
+      updateTrialBoots: o.updateTrialBoots,
     };
+    if (this.#update) hal.update = this.#update;
+    // An image built not to reach the broker: nothing listens on port 1.
+    if (image.fault === "offline") defaults.brokerPort = 1;
     this.#device = startDevice(hal, defaults);
   }
 
@@ -164,6 +195,29 @@ export class SimDevice {
 
   linkUp(): void {
     this.network.set({ link: "up", rssi: -55 });
+  }
+
+  /**
+   * The boot path: picks the slot (counting a trial boot, or rolling back) and reads the header of
+   * the image it boots. Without a state directory there are no slots: the build's own version runs.
+   */
+  #bootImage(): SimImageHeader {
+    const o = this.options;
+    const built: SimImageHeader = { version: FIRMWARE_VERSION, product: o.product };
+    if (!o.stateDir) return built;
+    const storage = new FileUpdateStorage(join(o.stateDir, `${o.deviceId}.update`), {
+      factoryImage: () => buildSimImage(built),
+      checkImage: (read) => {
+        const header = readSimImageHeader(read);
+        if (typeof header === "string") return header;
+        return header.product === o.product ? undefined : `the image is for a ${header.product}`;
+      },
+    });
+    this.#update = storage;
+    const header = readSimImageHeader((offset, into) => storage.firmware.running.read(offset, into));
+    if (typeof header !== "string") return header;
+    this.log.event("error", "boot-image-unreadable", { slot: storage.firmware.boot().slot, detail: header });
+    return built;
   }
 
   #writeAnnouncements(dir: string, voice: VoicePack): void {

@@ -1,0 +1,221 @@
+/**
+ * payterm release: the operator's tools for signed updates (docs/manufacturing.md, "Updates").
+ *
+ *   keygen     a P-256 release key pair; the public point goes to every device (config/updKey)
+ *   sign       a signed manifest for an image (firmware or voice pack)
+ *   publish    the update command to devices, then their chunks over MQTT until each reports back
+ *   sim-image  a firmware image the simulator can boot (version, product, optional fault)
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Product } from "../../hal/system";
+import { fromHex, toHex } from "../../firmware/protocol/bytes";
+import { CHUNK_SIZES, type UpdateKind } from "../../firmware/update/manifest";
+import { parseVersion } from "../../firmware/update/version";
+import { Registry } from "../registry";
+import { generateReleaseKey, loadReleasePrivateKey, releaseKeyDir, releaseKeyPaths, ReleaseKeyError } from "../release/keys";
+import { publishRelease, type DeviceOutcome } from "../release/publish";
+import type { DeviceUpdateState } from "../release/server";
+import { DEFAULT_CHUNK_SIZE, openRelease, ReleaseError, signRelease } from "../release/sign";
+import { buildSimImage, DEFAULT_SIM_IMAGE_BYTES, SIM_FAULTS, type SimFault } from "../release/sim-image";
+import { parseFlags, UsageError } from "./args";
+import type { Command } from "./command";
+import { DEFAULT_STATE_DIR } from "./state-dir";
+
+const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
+const KINDS: readonly UpdateKind[] = ["firmware", "voice-pack"];
+const DEFAULT_TIMEOUT_S = 600;
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`--${flag} is required`);
+  return value;
+}
+
+function version(value: string | undefined, flag: string): string {
+  const text = required(value, flag);
+  if (!parseVersion(text)) throw new UsageError(`--${flag} must be a semantic version (1.2.3, 1.2.3-rc.1), got ${JSON.stringify(text)}`);
+  return text;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T {
+  const found = allowed.find((candidate) => candidate === value);
+  if (!found) throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  return found;
+}
+
+function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function readInput(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new UsageError(`cannot read the ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** A public key given as a file of hex (release.pub.hex) or the hex itself. */
+function publicKey(value: string): Uint8Array {
+  const text = existsSync(value) ? readFileSync(value, "utf8").trim() : value.trim();
+  const key = fromHex(text);
+  if (!key || key.length !== 65 || key[0] !== 0x04) throw new UsageError(`--public-key must be (a file holding) the 65-byte uncompressed P-256 point in hex`);
+  return key;
+}
+
+function brokerFrom(stateDir: string, flag: string | undefined): string {
+  if (flag) return flag;
+  const info = join(stateDir, "broker.json");
+  if (!existsSync(info)) throw new UsageError(`no running simulator found (${info} is missing); start one with npm start or pass --broker URL`);
+  return (JSON.parse(readFileSync(info, "utf8")) as { url: string }).url;
+}
+
+async function keygen(args: string[]): Promise<number> {
+  const o = parseFlags(args, { out: { type: "string" }, name: { type: "string", default: "release" }, force: { type: "boolean", default: false } });
+  const dir = required(o.out, "out");
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.name)) throw new UsageError(`--name must be 1-64 of [A-Za-z0-9._-], got ${JSON.stringify(o.name)}`);
+  try {
+    const files = generateReleaseKey(dir, { name: o.name, force: o.force });
+    console.log(JSON.stringify(files, null, 1));
+  } catch (error) {
+    if (error instanceof ReleaseKeyError) throw new UsageError(error.message);
+    throw error;
+  }
+  return 0;
+}
+
+async function sign(args: string[]): Promise<number> {
+  const o = parseFlags(args, {
+    key: { type: "string" },
+    image: { type: "string" },
+    version: { type: "string" },
+    "min-version": { type: "string" },
+    product: { type: "string" },
+    kind: { type: "string", default: "firmware" },
+    lang: { type: "string" },
+    chunk: { type: "string" },
+    out: { type: "string" },
+  });
+  const keyPath = required(o.key, "key");
+  const imagePath = required(o.image, "image");
+  const releaseVersion = version(o.version, "version");
+  const minVersion = version(o["min-version"], "min-version");
+  const product = oneOf(o.product, PRODUCTS, "product");
+  const kind = oneOf(o.kind, KINDS, "kind");
+  if (kind === "voice-pack" && !o.lang) throw new UsageError("--lang is required for a voice pack");
+  if (kind === "firmware" && o.lang) throw new UsageError("--lang is for voice packs only");
+  const chunkSize = positiveInteger(o.chunk, "chunk", DEFAULT_CHUNK_SIZE);
+  if (!CHUNK_SIZES.includes(chunkSize)) throw new UsageError(`--chunk must be one of ${CHUNK_SIZES.join(", ")}`);
+  let privateKey;
+  try {
+    privateKey = loadReleasePrivateKey(keyPath);
+  } catch (error) {
+    if (error instanceof ReleaseKeyError) throw new UsageError(error.message);
+    throw error;
+  }
+  const image = readInput(imagePath, "image");
+  let release;
+  try {
+    release = signRelease({ image, kind, product, version: releaseVersion, minVersion, language: o.lang, chunkSize }, privateKey);
+  } catch (error) {
+    if (error instanceof ReleaseError) throw new UsageError(error.message);
+    throw error;
+  }
+  const out = o.out ?? `${imagePath}.manifest`;
+  writeFileSync(out, release.manifest.signed);
+  const m = release.manifest;
+  console.log(
+    JSON.stringify(
+      { manifest: out, releaseId: m.releaseId, kind: m.kind, product: m.product, version: m.version, minVersion: m.minVersion, language: m.language, size: m.size, sha256: toHex(m.sha256), chunkSize: m.chunkSize, blockSize: m.blockSize, blocks: release.table.length / 32 },
+      null,
+      1,
+    ),
+  );
+  return 0;
+}
+
+function progressLine(state: DeviceUpdateState): string {
+  const where = state.offset !== undefined && state.size ? ` ${state.offset}/${state.size}` : "";
+  const why = state.reason ? ` ${state.reason}${state.detail ? ` (${state.detail})` : ""}` : "";
+  return `${state.deviceId} ${state.stage}${where}${why} fw=${state.firmware ?? "?"}`;
+}
+
+async function publish(args: string[]): Promise<number> {
+  const o = parseFlags(args, {
+    manifest: { type: "string" },
+    image: { type: "string" },
+    broker: { type: "string" },
+    state: { type: "string" },
+    device: { type: "string", multiple: true },
+    all: { type: "boolean", default: false },
+    "public-key": { type: "string" },
+    timeout: { type: "string" },
+  });
+  const stateDir = o.state ?? DEFAULT_STATE_DIR;
+  const signed = readInput(required(o.manifest, "manifest"), "manifest");
+  const image = readInput(required(o.image, "image"), "image");
+  const devices = o.device ?? [];
+  if (o.all === devices.length > 0) throw new UsageError("give either --device ID (one or more) or --all");
+  const timeoutMs = positiveInteger(o.timeout, "timeout", DEFAULT_TIMEOUT_S) * 1000;
+  const keyFile = o["public-key"] ?? releaseKeyPaths(releaseKeyDir(stateDir)).publicHexPath;
+  if (!o["public-key"] && !existsSync(keyFile)) throw new UsageError(`no operator public key at ${keyFile}; pass --public-key`);
+  let release;
+  try {
+    release = openRelease(signed, image, publicKey(keyFile));
+  } catch (error) {
+    if (error instanceof ReleaseError) throw new UsageError(error.message);
+    throw error;
+  }
+  const registry = new Registry(stateDir);
+  const targets = o.all ? registry.devices.filter((d) => d.product === release.manifest.product).map((d) => d.deviceId) : devices;
+  if (targets.length === 0) throw new UsageError(`no ${release.manifest.product} devices in ${registry.path}`);
+  for (const id of targets) if (!registry.get(id)) throw new UsageError(`device ${id} is not in ${registry.path}`);
+  const brokerUrl = brokerFrom(stateDir, o.broker);
+  const m = release.manifest;
+  console.log(`publishing ${m.kind} ${m.version} (release ${m.releaseId}, ${m.size} bytes) to ${targets.length} device(s) via ${brokerUrl}`);
+  const outcomes: DeviceOutcome[] = await publishRelease({
+    brokerUrl,
+    release,
+    devices: targets,
+    keyFor: (id) => registry.keyFor(id),
+    timeoutMs,
+    onState: (state) => console.log(progressLine(state)),
+  });
+  for (const outcome of outcomes) console.log(JSON.stringify(outcome));
+  const updated = outcomes.filter((x) => x.outcome === "updated").length;
+  console.log(`${updated} of ${outcomes.length} updated`);
+  return updated === outcomes.length ? 0 : 1;
+}
+
+async function simImage(args: string[]): Promise<number> {
+  const o = parseFlags(args, { version: { type: "string" }, product: { type: "string" }, fault: { type: "string" }, size: { type: "string" }, out: { type: "string" } });
+  const header = { version: version(o.version, "version"), product: oneOf(o.product, PRODUCTS, "product") };
+  const fault = o.fault === undefined ? undefined : oneOf(o.fault, SIM_FAULTS, "fault");
+  const size = positiveInteger(o.size, "size", DEFAULT_SIM_IMAGE_BYTES);
+  const out = required(o.out, "out");
+  writeFileSync(out, buildSimImage(fault ? { ...header, fault: fault as SimFault } : header, size));
+  console.log(`${out}: simulator image ${header.version} for ${header.product}${fault ? ` (fault: ${fault})` : ""}, ${size} bytes`);
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = { keygen, sign, publish, "sim-image": simImage };
+
+export const releaseCommand: Command = {
+  name: "release",
+  usage: [
+    "payterm release keygen --out DIR [--name NAME] [--force]",
+    "payterm release sign --key KEY.pem --image FILE --version X --min-version Y --product soundbox|qr-display [--kind firmware|voice-pack] [--lang LANG] [--chunk 256|512|1024|2048] [--out FILE]",
+    "payterm release publish --manifest FILE --image FILE (--device ID ... | --all) [--broker URL] [--state DIR] [--public-key HEX|FILE] [--timeout SECONDS]",
+    "payterm release sim-image --version X --product soundbox|qr-display [--fault crash|offline] [--size BYTES] --out FILE",
+  ],
+  async run(args) {
+    const [sub, ...rest] = args;
+    const run = sub === undefined ? undefined : SUBCOMMANDS[sub];
+    if (!run || !Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub as string))
+      throw new UsageError(`release needs one of ${Object.keys(SUBCOMMANDS).join(", ")}${sub ? `, got ${JSON.stringify(sub)}` : ""}`);
+    return run(rest);
+  },
+};

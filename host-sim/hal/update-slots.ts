@@ -1,0 +1,205 @@
+/**
+ * The simulator's update storage, on disk in one directory per device:
+ *
+ *   slot0.bin, slot1.bin     the two firmware slots (ESP-IDF's ota_0 and ota_1)
+ *   otadata.json             which slot boots, and the trial state (ESP-IDF's otadata)
+ *   voice0.bin, voice1.bin   the voice-pack areas
+ *   voice.json               which voice area is active, and what it holds
+ *
+ * Every write goes to disk before the call returns, and the two JSON records are replaced through
+ * a rename, so a simulated power cut (SimDevice.powerOff) at any moment leaves what a device's
+ * flash would hold. Constructing a FileUpdateStorage is the boot path's step: it counts a trial
+ * boot, or returns to the other slot when the trial image has used its boots.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import {
+  bootStep,
+  checkAreaOpen,
+  checkAreaWrite,
+  otherSlot,
+  UpdateStorageError,
+  type BootRecord,
+  type BootState,
+  type FirmwareSlots,
+  type ImageArea,
+  type InstalledVoicePack,
+  type SlotIndex,
+  type UpdateStorage,
+  type VoicePackAreas,
+} from "../../hal/update";
+
+/** ESP32 flash erases in 4096-byte sectors: a download continues at a sector boundary. */
+const SECTOR_BYTES = 4096;
+const ERASED = 0xff;
+
+export interface FileUpdateOptions {
+  /** Bytes per firmware slot; 1.9 MB as ota_0/ota_1 in a 4 MB ESP32 partition table. */
+  slotBytes?: number;
+  /** Bytes per voice-pack area. */
+  voiceBytes?: number;
+  /** Written to slot 0 the first time, as the factory flashes it. */
+  factoryImage?: () => Uint8Array;
+  /**
+   * What the boot loader checks before it agrees to boot an image (ESP-IDF verifies the app
+   * image): returns why the image cannot boot, or undefined.
+   */
+  checkImage?: (read: (offset: number, into: Uint8Array) => void, size: number) => string | undefined;
+}
+
+export const DEFAULT_SLOT_BYTES = 0x1e0000;
+export const DEFAULT_VOICE_BYTES = 0x80000;
+
+function writeJsonAtomically(path: string, value: unknown): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(value));
+  renameSync(temporary, path);
+}
+
+function readJson<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch (error) {
+    throw new UpdateStorageError("io", `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** One area in a file: the file's length is how far it has been written since the last erase. */
+class FileArea implements ImageArea {
+  #size = 0;
+  #position = -1;
+
+  constructor(readonly path: string, readonly capacity: number) {}
+
+  open(size: number, from: number): number {
+    checkAreaOpen(this.capacity, size, from);
+    if (!existsSync(this.path)) writeFileSync(this.path, new Uint8Array(0));
+    const written = statSync(this.path).size;
+    let kept = from === size ? size : from - (from % SECTOR_BYTES);
+    if (kept > written) kept = written - (written % SECTOR_BYTES);
+    truncateSync(this.path, kept);
+    this.#size = size;
+    this.#position = kept;
+    return kept;
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    if (this.#position < 0) throw new UpdateStorageError("order", "write before open");
+    checkAreaWrite(this.capacity, this.#size, this.#position, offset, bytes.length);
+    const fd = openSync(this.path, "r+");
+    try {
+      writeSync(fd, bytes, 0, bytes.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    this.#position += bytes.length;
+  }
+
+  read(offset: number, into: Uint8Array): void {
+    if (offset < 0 || offset + into.length > this.capacity) throw new UpdateStorageError("size", `read of ${into.length} at ${offset} passes the area`);
+    into.fill(ERASED);
+    if (!existsSync(this.path)) return;
+    const fd = openSync(this.path, "r");
+    try {
+      readSync(fd, into, 0, into.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+const FACTORY_RECORD: BootRecord = { slot: 0, trial: false, trialBoots: 0, trialLimit: 0, rolledBack: false };
+
+class FileFirmwareSlots implements FirmwareSlots {
+  readonly inactive: FileArea;
+  readonly running: FileArea;
+  readonly #boot: BootState;
+  readonly #record: string;
+  readonly #check: FileUpdateOptions["checkImage"];
+
+  constructor(dir: string, options: FileUpdateOptions) {
+    const capacity = options.slotBytes ?? DEFAULT_SLOT_BYTES;
+    this.#record = join(dir, "otadata.json");
+    const slots = [new FileArea(join(dir, "slot0.bin"), capacity), new FileArea(join(dir, "slot1.bin"), capacity)];
+    let stored = readJson<BootRecord>(this.#record);
+    if (!stored) {
+      const factory = options.factoryImage?.();
+      if (factory) writeFileSync(slots[0].path, factory);
+      stored = FACTORY_RECORD;
+    }
+    const booted = bootStep(stored);
+    writeJsonAtomically(this.#record, booted);
+    this.#boot = booted;
+    this.running = slots[booted.slot];
+    this.inactive = slots[otherSlot(booted.slot)];
+    this.#check = options.checkImage;
+  }
+
+  boot(): BootState {
+    return this.#boot;
+  }
+
+  activate(size: number, trialLimit: number): void {
+    const problem = this.#check?.((offset, into) => this.inactive.read(offset, into), size);
+    if (problem) throw new UpdateStorageError("image", problem);
+    writeJsonAtomically(this.#record, { slot: otherSlot(this.#boot.slot), trial: true, trialBoots: 0, trialLimit, rolledBack: false } satisfies BootRecord);
+  }
+
+  confirm(): void {
+    const record = readJson<BootRecord>(this.#record);
+    if (!record?.trial || record.slot !== this.#boot.slot) return;
+    writeJsonAtomically(this.#record, { ...record, trial: false, trialBoots: 0, trialLimit: 0 } satisfies BootRecord);
+  }
+}
+
+interface VoiceRecord {
+  area: SlotIndex;
+  pack: InstalledVoicePack;
+}
+
+class FileVoiceAreas implements VoicePackAreas {
+  readonly #areas: [FileArea, FileArea];
+  readonly #record: string;
+
+  constructor(dir: string, capacity: number) {
+    this.#areas = [new FileArea(join(dir, "voice0.bin"), capacity), new FileArea(join(dir, "voice1.bin"), capacity)];
+    this.#record = join(dir, "voice.json");
+  }
+
+  get inactive(): ImageArea {
+    const active = this.#active();
+    return this.#areas[active ? otherSlot(active.area) : 0];
+  }
+
+  active(): InstalledVoicePack | undefined {
+    return this.#active()?.pack;
+  }
+
+  readActive(offset: number, into: Uint8Array): void {
+    const active = this.#active();
+    if (!active) throw new UpdateStorageError("io", "no voice pack is installed");
+    this.#areas[active.area].read(offset, into);
+  }
+
+  activate(pack: InstalledVoicePack): void {
+    const active = this.#active();
+    writeJsonAtomically(this.#record, { area: active ? otherSlot(active.area) : 0, pack: { ...pack } } satisfies VoiceRecord);
+  }
+
+  #active(): VoiceRecord | undefined {
+    return readJson<VoiceRecord>(this.#record);
+  }
+}
+
+export class FileUpdateStorage implements UpdateStorage {
+  readonly firmware: FileFirmwareSlots;
+  readonly voice: FileVoiceAreas;
+
+  /** Boots: counts a trial boot or rolls back, as the device's boot path would. */
+  constructor(readonly dir: string, options: FileUpdateOptions = {}) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.firmware = new FileFirmwareSlots(dir, options);
+    this.voice = new FileVoiceAreas(dir, options.voiceBytes ?? DEFAULT_VOICE_BYTES);
+  }
+}
