@@ -80,7 +80,8 @@ export class Simulator {
       });
       devices.set(deviceId, device);
     }
-    const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id), options.service);
+    // The service's delivery state lives beside the registry, so a restart resumes its retries.
+    const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id), { stateDir: options.stateDir, ...options.service });
     const simulator = new Simulator(options, brokerUrl, broker, registry, devices, service);
     for (const device of devices.values()) device.start();
     writeFileSync(join(options.stateDir, "broker.json"), JSON.stringify({ url: brokerUrl, pid: process.pid }));

@@ -15,7 +15,15 @@
  * confirmation waits while the device already has `windowPerDevice` of them published since its
  * oldest unacknowledged one. MQTT keeps one session's messages in order, so every copy of a
  * confirmation reaches the device before anything published after it.
+ *
+ * With a store (delivery-store.ts) the state outlives the process: changes are written at most
+ * every `persistEveryMs` and at close, and a restarted service resumes the retries of everything
+ * still in flight. Settled deliveries are kept for `retentionMs`, and at most `maxSettled` of
+ * them, in memory and in the file alike. A crash loses at most the last `persistEveryMs` of
+ * changes: deliveries published in that window are not retried by the next run (the device still
+ * gets any copy the broker holds for it).
  */
+import type { DeliveryStore, StoredDelivery } from "./delivery-store";
 
 export type DeliveryState = "published" | "retrying" | "announced" | "duplicate" | "rejected" | "expired";
 
@@ -41,6 +49,12 @@ export interface DeliveryPolicy {
   defaultExpiresInMs: number;
   /** Confirmations one device may have outstanding, counted from its oldest unacknowledged one. Keep it below the device journal's 256. */
   windowPerDevice: number;
+  /** Settled deliveries older than this are forgotten, ms. */
+  retentionMs: number;
+  /** At most this many settled deliveries are kept; the oldest go first. */
+  maxSettled: number;
+  /** Changes are written to the store at most this often, ms. */
+  persistEveryMs: number;
 }
 
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
@@ -49,6 +63,9 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   maxBackoffMs: 60_000,
   defaultExpiresInMs: 15 * 60_000,
   windowPerDevice: 128,
+  retentionMs: 24 * 60 * 60_000,
+  maxSettled: 10_000,
+  persistEveryMs: 500,
 };
 
 /** What the service knows about one transaction's delivery; times are ms since the epoch. */
@@ -146,6 +163,11 @@ class Lane {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
+  /** A place for a delivery restored from the store: taken whether or not the window has room. */
+  adopt(): number {
+    return this.#reserve();
+  }
+
   release(sequence: number): void {
     if (!this.#pending.delete(sequence)) return;
     while (this.#waiting.length > 0 && this.open) (this.#waiting.shift() as (sequence: number) => void)(this.#reserve());
@@ -166,13 +188,18 @@ export class DeliveryTracker {
   #acks = 0;
   #duplicateAcks = 0;
   #closed = false;
+  #settled = 0;
+  #housekeeping: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly transport: DeliveryTransport,
     policy: Partial<DeliveryPolicy> = {},
     private readonly now: () => number = Date.now,
+    private readonly store?: DeliveryStore,
+    restored: StoredDelivery[] = [],
   ) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...policy };
+    for (const stored of restored) this.#restore(stored);
   }
 
   /** Called on every state change, with the report as it is then. */
@@ -298,6 +325,59 @@ export class DeliveryTracker {
       delivery.timer = undefined;
       for (const waiter of delivery.waiters.splice(0)) waiter.reject(new Error("payment service closed"));
     }
+    if (this.#housekeeping) this.#tidy();
+  }
+
+  /** Forgets settled deliveries past the retention period and beyond the count bound, oldest first. */
+  prune(): number {
+    const cutoff = this.now() - this.policy.retentionMs;
+    let excess = this.#settled - this.policy.maxSettled;
+    let removed = 0;
+    for (const [id, delivery] of this.#deliveries) {
+      const report = delivery.report;
+      if (!TERMINAL_STATES.has(report.state) || delivery.waiters.length > 0) continue;
+      if (excess <= 0 && (report.settledAt ?? 0) >= cutoff) continue;
+      this.#deliveries.delete(id);
+      this.#settled--;
+      excess--;
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Puts a delivery from the last run back: settled ones as records, in-flight ones on their retry timers. */
+  #restore(stored: StoredDelivery): void {
+    const report = { ...stored.report };
+    const terminal = TERMINAL_STATES.has(report.state);
+    if (!terminal && (!stored.payload || report.deviceId === undefined)) return;
+    let sequence = -1;
+    if (!terminal) {
+      const deviceId = report.deviceId as string;
+      let lane = this.#lanes.get(deviceId);
+      if (!lane) this.#lanes.set(deviceId, (lane = new Lane(this.policy.windowPerDevice)));
+      sequence = lane.adopt();
+    }
+    const delivery: Delivery = { report, payload: terminal ? undefined : stored.payload, sequence, timer: undefined, backoffMs: stored.backoffMs, due: false, waiters: [] };
+    this.#deliveries.set(report.transactionId, delivery);
+    if (terminal) {
+      this.#settled++;
+      return;
+    }
+    if (this.now() >= (report.expiresAt ?? Infinity)) this.#expire(delivery);
+    else this.#arm(delivery, report.nextAttemptAt ?? this.now());
+  }
+
+  #tidy(): void {
+    if (this.#housekeeping) clearTimeout(this.#housekeeping);
+    this.#housekeeping = undefined;
+    this.prune();
+    if (!this.store) return;
+    const records: StoredDelivery[] = [];
+    for (const delivery of this.#deliveries.values()) {
+      if (delivery.sequence < 0 && !TERMINAL_STATES.has(delivery.report.state)) continue; // a waiter's placeholder
+      records.push({ report: delivery.report, payload: TERMINAL_STATES.has(delivery.report.state) ? undefined : delivery.payload, backoffMs: delivery.backoffMs });
+    }
+    this.store.save(records, this.now());
   }
 
   #untracked(transactionId: string, deviceId: string | undefined): Delivery {
@@ -361,6 +441,7 @@ export class DeliveryTracker {
   }
 
   #settle(delivery: Delivery, state: DeliveryState): void {
+    if (!TERMINAL_STATES.has(delivery.report.state)) this.#settled++;
     if (delivery.timer) clearTimeout(delivery.timer);
     delivery.timer = undefined;
     delivery.due = false;
@@ -372,6 +453,10 @@ export class DeliveryTracker {
   }
 
   #changed(delivery: Delivery): void {
+    if (!this.#housekeeping && !this.#closed) {
+      this.#housekeeping = setTimeout(() => this.#tidy(), this.policy.persistEveryMs);
+      this.#housekeeping.unref();
+    }
     if (this.#listeners.size === 0) return;
     const report = { ...delivery.report };
     for (const listener of this.#listeners) listener(report);

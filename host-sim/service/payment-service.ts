@@ -12,6 +12,7 @@ import { decodeProtocolCbor, type CborPlain } from "./cbor";
 import { parseCommandResult, signCommand, wrapKey, type CommandFields, type CommandResult } from "./command";
 import { CommandTracker, type CommandPolicy } from "./command-tracker";
 import { signConfirmation, type ConfirmationFields, type DeviceKey } from "./confirmation";
+import { DeliveryStore, type StoredDelivery } from "./delivery-store";
 import { DeliveryTracker, type DeliveryPolicy, type DeliveryReport, type DeliveryState, type DeliveryStats, type DeviceAck } from "./delivery";
 
 export type { DeliveryPolicy, DeliveryReport, DeliveryState, DeliveryStats, DeviceAck } from "./delivery";
@@ -50,6 +51,11 @@ export interface PaymentServiceOptions {
   /** For mqtts:// brokers: trust anchors and the service's own certificate. */
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   reconnectPeriodMs?: number;
+  /**
+   * Where the delivery state is kept across restarts (deliveries.json, see delivery-store.ts).
+   * One service per directory: two processes sharing it would overwrite each other's state.
+   */
+  stateDir?: string;
   delivery?: Partial<DeliveryPolicy>;
   commands?: Partial<CommandPolicy>;
 }
@@ -87,6 +93,8 @@ export class PaymentService {
     readonly client: MqttClient,
     private readonly keyFor: (deviceId: string) => DeviceKey | undefined,
     o: PaymentServiceOptions,
+    store: DeliveryStore | undefined,
+    restored: StoredDelivery[],
   ) {
     this.#delivery = new DeliveryTracker(
       {
@@ -96,6 +104,9 @@ export class PaymentService {
         },
       },
       o.delivery ?? {},
+      Date.now,
+      store,
+      restored,
     );
     this.#commands = new CommandTracker(
       {
@@ -139,9 +150,12 @@ export class PaymentService {
       connectTimeout: 10_000,
       ...(o.tls && { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: true }),
     };
+    // Read first: a damaged state file stops the start with its name, before any connection.
+    const store = o.stateDir === undefined ? undefined : new DeliveryStore(o.stateDir);
+    const restored = store?.load() ?? [];
     const client = mqtt.connect(brokerUrl, clientOptions);
     // The handlers are in place before CONNACK, so acks the broker kept for this session are not missed.
-    const service = new PaymentService(client, keyFor, o);
+    const service = new PaymentService(client, keyFor, o, store, restored);
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => {
