@@ -53,6 +53,11 @@ export interface DeviceDefaults {
   tlsKey?: string;
   /** The name the broker's certificate must carry, when it is not the host in the URL. */
   tlsServerName?: string;
+  /**
+   * The operator's key for NFC provisioning tags (docs/nfc.md), hex of the 65-byte uncompressed
+   * P-256 point; NVS "opKey" wins. Without one, every provisioning tag is refused.
+   */
+  operatorKey?: string;
 }
 
 export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
@@ -60,6 +65,8 @@ export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
     soundbox: SoundboxSettings;
     /** `updateKey` as bytes, when it is a P-256 point. */
     updatePublicKey: Uint8Array | undefined;
+    /** `operatorKey` as bytes, when it is a P-256 point. */
+    operatorPublicKey: Uint8Array | undefined;
   };
 
 export const DEFAULT_UPDATE_TRIAL_BOOTS = 3;
@@ -87,8 +94,8 @@ function booleanOr(kv: KeyValueStore, key: string, fallback: boolean): boolean {
 }
 
 /** NVS holds the key as a 65-byte blob (or its hex); the build default as hex. */
-function updatePublicKey(kv: KeyValueStore, fallbackHex: string | undefined): Uint8Array | undefined {
-  const stored = kv.get(CONFIG_DOMAIN, "updKey");
+function p256PublicKey(kv: KeyValueStore, name: string, fallbackHex: string | undefined): Uint8Array | undefined {
+  const stored = kv.get(CONFIG_DOMAIN, name);
   const key = stored instanceof ArrayBuffer ? new Uint8Array(stored) : fromHex(typeof stored === "string" ? stored : (fallbackHex ?? ""));
   return key && key.length === P256_POINT_BYTES && key[0] === 0x04 ? key : undefined;
 }
@@ -117,7 +124,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     merchantVpa: stringOr(kv, "vpa", defaults.merchantVpa),
     merchantName: stringOr(kv, "payee", defaults.merchantName),
     soundbox: soundboxSettings(kv, { ...DEFAULT_SOUNDBOX_SETTINGS, ...defaults.soundbox }),
-    updatePublicKey: updatePublicKey(kv, defaults.updateKey),
+    updatePublicKey: p256PublicKey(kv, "updKey", defaults.updateKey),
     updateTrialBoots: clamp(numberOr(kv, "updTrials", defaults.updateTrialBoots ?? DEFAULT_UPDATE_TRIAL_BOOTS), 1, 20),
     updateHealthMs: clamp(numberOr(kv, "updHealthMs", defaults.updateHealthMs ?? DEFAULT_UPDATE_HEALTH_MS), 1000, 3_600_000),
     allowDowngrade: booleanOr(kv, "updDown", defaults.allowDowngrade ?? false),
@@ -126,6 +133,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     tlsCert: stringOr(kv, "tlsCert", defaults.tlsCert),
     tlsKey: stringOr(kv, "tlsKey", defaults.tlsKey),
     tlsServerName: stringOr(kv, "tlsName", defaults.tlsServerName),
+    operatorPublicKey: p256PublicKey(kv, "opKey", defaults.operatorKey),
   };
 }
 

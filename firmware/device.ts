@@ -16,6 +16,7 @@ import { Journal } from "./payments/journal";
 import { Keyring } from "./payments/keyring";
 import { isLate, LateFolder } from "./payments/late-policy";
 import { PaymentPipeline } from "./payments/pipeline";
+import { merchantUpiLink, NfcTerminal } from "./nfc/terminal";
 import { MqttSession } from "./session";
 import { encodeTelemetry } from "./telemetry";
 import { startQrTerminal, type QrTerminal } from "./qr-display/terminal";
@@ -36,6 +37,8 @@ export interface Device {
   readonly qr: QrTerminal | undefined;
   /** Updates, where the platform has update storage; `updates.offer` is what the update command calls. */
   readonly updates: UpdateAgent | undefined;
+  /** Taps, provisioning tags and the payment link offered to phones; undefined without a PN532. */
+  readonly nfc: NfcTerminal | undefined;
   stop(): void;
 }
 
@@ -177,6 +180,20 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
 
   if (soundbox) registerSoundboxCommands(commands, soundbox);
   if (updates) registerUpdateCommand(commands, updates);
+
+  // Phones that tap the display open the same payment as the code on screen: the charge on offer,
+  // else the merchant's static link.
+  const staticLink = hal.nfc ? merchantUpiLink(config) : undefined;
+  const nfc = hal.nfc
+    ? new NfcTerminal({
+        hal,
+        transport: hal.nfc,
+        keyring,
+        operatorKey: config.operatorPublicKey,
+        publishTap: (payload) => session.publish(topics.tap, payload, 1),
+        paymentLink: () => qr?.current()?.upiLink ?? staticLink,
+      })
+    : undefined;
   soundbox?.start();
 
   // A restart between journaling and announcing must not lose the announcement, and the service,
@@ -229,9 +246,11 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     soundbox,
     qr,
     updates,
+    nfc,
     stop: () => {
       hal.timers.clear(telemetry);
       updates?.stop();
+      nfc?.stop();
       soundbox?.stop();
       qr?.stop();
       session.stop();

@@ -9,6 +9,8 @@ export const TAG_DOMAINS = {
   payment: "payterm/v1/pay\0",
   command: "payterm/v1/cmd\0",
   charge: "payterm/v1/charge\0",
+  /** A tapped NFC card or tag, device -> service (firmware/nfc/tap.ts). */
+  tap: "payterm/v1/tap\0",
 } as const;
 
 export type MessageKind = keyof typeof TAG_DOMAINS;
@@ -17,6 +19,7 @@ const domainBytes: Record<MessageKind, Uint8Array> = {
   payment: utf8Encode(TAG_DOMAINS.payment),
   command: utf8Encode(TAG_DOMAINS.command),
   charge: utf8Encode(TAG_DOMAINS.charge),
+  tap: utf8Encode(TAG_DOMAINS.tap),
 };
 
 export function messageTag(primitives: Crypto, key: Uint8Array, kind: MessageKind, body: Uint8Array): Uint8Array {

@@ -26,6 +26,8 @@ export interface DeviceTopics {
   updateState: string;
   /** Factory self-test report, device -> all, QoS 1, retained. */
   selftest: string;
+  /** NFC cards and tags tapped on a QR display, device -> service, QoS 1, authenticated. */
+  tap: string;
 }
 
 /** What a device id may be: it is a topic level and an MQTT client id. */
@@ -51,5 +53,6 @@ export function deviceTopics(deviceId: string): DeviceTopics {
     updateData: `${base}/upd/data`,
     updateState: `${base}/upd/state`,
     selftest: `${base}/selftest`,
+    tap: `${base}/tap`,
   };
 }

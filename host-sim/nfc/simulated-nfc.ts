@@ -71,15 +71,32 @@ export interface SimulatedNfcOptions {
 
 export class SimulatedNfc {
   readonly chip: Pn532Simulator;
-  readonly transport: ByteTransport;
   readonly phone = new PhoneReader(VIRTUAL_TAG_LABELS.phone);
   /** Every completed read of the emulated tag by the phone. */
   onPhoneRead: ((read: PhoneRead) => void) | undefined;
+  readonly #irq: boolean | undefined;
+  #transport: ByteTransport;
 
   constructor(options: SimulatedNfcOptions) {
     this.chip = new Pn532Simulator({ timers: options.timers, hostInterface: options.bus ?? "i2c" });
-    this.transport = simTransport(this.chip, { irq: options.irq });
+    this.#irq = options.irq;
+    this.#transport = simTransport(this.chip, { irq: options.irq });
     this.phone.onRead = (read) => this.onPhoneRead?.(read);
+  }
+
+  /** The bus to the PN532, for the firmware's HAL. */
+  get transport(): ByteTransport {
+    return this.#transport;
+  }
+
+  /**
+   * A new bus connection to the same PN532, as the host gets on every boot (a driver's `close()`
+   * closes its transport for good). `powerCycle` also resets the PN532, as a power cut does.
+   */
+  reconnect(powerCycle: boolean): ByteTransport {
+    if (powerCycle) this.chip.reset();
+    this.#transport = simTransport(this.chip, { irq: this.#irq });
+    return this.#transport;
   }
 
   get faults(): Pn532Faults {

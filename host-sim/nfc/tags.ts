@@ -84,16 +84,29 @@ function uidPages(uid: Uint8Array): Uint8Array {
   return pages;
 }
 
+/** NTAG215: 135 pages, 496-byte data area, dynamic lock bytes at page 130. */
+export const NTAG215 = Object.freeze({ pages: 135, dataBytes: 496 });
+
+function ntag(model: { pages: number; dataBytes: number }, name: string, label: string, uid: Uint8Array, dataArea: Uint8Array): Type2Tag {
+  if (dataArea.length > model.dataBytes) throw new RangeError(`an ${name} data area is ${model.dataBytes} bytes`);
+  const memory = new Uint8Array(model.pages * 4);
+  memory.set(uidPages(uid), 0);
+  memory.set([0xe1, 0x10, model.dataBytes / 8, 0x00], 12);
+  memory.set(dataArea, 16);
+  // Dynamic lock bytes and configuration pages, just past the data area.
+  const lock = (model.pages - 5) * 4;
+  memory.set([0x00, 0x00, 0x00, 0xbd], lock);
+  memory.set([0x04, 0x00, 0x00, 0xff], lock + 4);
+  return new Type2Tag(label, uid, memory);
+}
+
 /** An NTAG213 holding `dataArea` from page 4 (TLVs as the caller wrote them). */
 export function ntag213(label: string, uid: Uint8Array, dataArea: Uint8Array): Type2Tag {
-  if (dataArea.length > NTAG213.dataBytes) throw new RangeError(`an NTAG213 data area is ${NTAG213.dataBytes} bytes`);
-  const memory = new Uint8Array(NTAG213.pages * 4);
-  memory.set(uidPages(uid), 0);
-  memory.set([0xe1, 0x10, NTAG213.dataBytes / 8, 0x00], 12);
-  memory.set(dataArea, 16);
-  memory.set([0x00, 0x00, 0x00, 0xbd], 40 * 4);
-  memory.set([0x04, 0x00, 0x00, 0xff], 41 * 4);
-  return new Type2Tag(label, uid, memory);
+  return ntag(NTAG213, "NTAG213", label, uid, dataArea);
+}
+
+export function ntag215(label: string, uid: Uint8Array, dataArea: Uint8Array): Type2Tag {
+  return ntag(NTAG215, "NTAG215", label, uid, dataArea);
 }
 
 /** TLV blocks for a data area: NDEF TLV (1- or 3-byte length) then a terminator. */
