@@ -13,6 +13,10 @@ import { decodeNdef, parseUri } from "../../firmware/nfc/ndef";
 import { Keyring } from "../../firmware/payments/keyring";
 import { createMemoryHal, MemoryBroker, MemoryMqtt, type MemoryHal } from "../../hal/memory/index";
 import type { MqttInbound } from "../../hal/mqtt";
+import { MemoryDisplay } from "../../hal/memory/display";
+import { hostQrEncoder } from "../../host-sim/hal/qr-encoder";
+import { encodeProtocolCbor } from "../../host-sim/service/cbor";
+import { sealEnvelope } from "../../host-sim/service/confirmation";
 import { operatorKeyPair, provisioningMessage, provisioningTag, type ProvisioningTagInput } from "../../host-sim/nfc/provisioning-writer";
 import { NTAG_URI, SimulatedNfc } from "../../host-sim/nfc/simulated-nfc";
 
@@ -22,9 +26,13 @@ const OPERATOR = operatorKeyPair(Uint8Array.from({ length: 32 }, (_, i) => i + 1
 const MERCHANT = { vpa: "demo.store@okaxis", name: "Demo Store" };
 const STATIC_LINK = "upi://pay?pa=demo.store@okaxis&pn=Demo%20Store&cu=INR";
 
-function boot(options: { key?: boolean; operatorKey?: Uint8Array | null } = {}) {
+function boot(options: { key?: boolean; operatorKey?: Uint8Array | null; display?: boolean } = {}) {
   const broker = new MemoryBroker();
   const hal: MemoryHal = createMemoryHal({ deviceId: DEVICE, product: "qr-display", broker, seed: 3 });
+  if (options.display) {
+    hal.display = new MemoryDisplay(240, 320);
+    hal.qr = hostQrEncoder;
+  }
   const nfc = new SimulatedNfc({ timers: hal.timers, bus: "i2c" });
   hal.nfc = nfc.transport;
   if (options.key !== false) new Keyring(hal.kv).put("k1", KEY);
@@ -65,7 +73,7 @@ function boot(options: { key?: boolean; operatorKey?: Uint8Array | null } = {}) 
     nfc.removeTag();
     run(1500);
   };
-  return { hal, nfc, device, taps, run, tap };
+  return { hal, nfc, device, taps, run, tap, service };
 }
 
 /** The service's check of a tap: HMAC over "payterm/v1/tap\0" || body, then the body. */
@@ -130,6 +138,27 @@ describe("phones tapping the display", () => {
     expect(r.nfc.phone.reads.map((read) => read.uri)).toEqual([STATIC_LINK]);
     expect(r.device.nfc?.counters.phoneReads).toBe(1);
     expect(r.taps).toEqual([]);
+  });
+});
+
+describe("phones tapping the display during a charge", () => {
+  it("open the charge's UPI link, and the static one again once it is withdrawn", () => {
+    const r = boot({ display: true });
+    const now = r.hal.clock.now();
+    const charge = (body: Record<string, unknown>) =>
+      r.service.publish(`pt/v1/${DEVICE}/charge`, sealEnvelope(encodeProtocolCbor({ v: 1, dev: DEVICE, ts: now, ...body } as never), { keyId: "k1", key: KEY }, "charge"), { qos: 1, retain: false });
+    charge({ ref: "R-42", amt: 25000, cur: "INR", exp: now + 120_000, upi: {} });
+    r.run(500);
+    const link = r.device.qr?.current()?.upiLink;
+    expect(link).toMatch(/^upi:\/\/pay\?pa=demo\.store@okaxis.*am=250\.00/);
+    r.nfc.placeTag("phone");
+    r.run(2000);
+    r.nfc.removeTag();
+    charge({ ref: "R-42", op: "cancel" });
+    r.run(1500);
+    r.nfc.placeTag("phone");
+    r.run(2000);
+    expect(r.nfc.phone.reads.map((read) => read.uri)).toEqual([link, STATIC_LINK]);
   });
 });
 
