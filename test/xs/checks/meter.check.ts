@@ -14,6 +14,10 @@ import { PaymentPipeline } from "../../../firmware/payments/pipeline";
 import { verifyConfirmation, paymentTag } from "../../../firmware/payments/verify";
 import { currencyInfo } from "../../../firmware/money";
 import { encodeCbor, type CborMap } from "../../../firmware/protocol/cbor";
+import { messageTag } from "../../../firmware/protocol/tag";
+import { configCommand } from "../../../firmware/commands/config";
+import { CommandDispatcher } from "../../../firmware/commands/dispatcher";
+import { CommandLedger } from "../../../firmware/commands/ledger";
 import { Soundbox } from "../../../firmware/soundbox/soundbox";
 import { englishIndia } from "../../../firmware/voice/en-in";
 import { createMemoryHal } from "../../../hal/memory/index";
@@ -89,6 +93,35 @@ check("one confirmation through the whole pipeline (decode to ack, announcement 
   });
   assert(status === "announced", `status ${status}`);
   audio.drain();
+});
+
+// A command (docs/protocol.md, Commands): decode, authenticate, ledger write, the config handler
+// (check, NVS write, reload), ledger update, result.
+const commands = new CommandDispatcher({
+  deviceId: DEVICE,
+  clock: hal.clock,
+  crypto: hal.crypto,
+  log: hal.log,
+  keyring,
+  ledger: new CommandLedger(hal.kv),
+  publishResult: (payload) => acks.push(payload),
+});
+commands.register("config", configCommand({ kv: hal.kv, defaults: { brokerHost: "b", brokerPort: 1883, brokerTls: false, language: "en-in", keepalive: 30 }, log: hal.log, onApplied: () => {} }));
+
+function command(id: string, args: CborMap): Uint8Array {
+  const now = hal.clock.now();
+  const body = encodeCbor({ v: 1, id, name: "config", args, dev: DEVICE, ts: now, exp: now + 60_000 });
+  return encodeCbor({ v: 1, kid: "k1", body, tag: messageTag(hal.crypto, KEY, "command", body) });
+}
+
+check("one command through the dispatcher (config, decode to result)", () => {
+  assert(commands.receive(command("C-0001", { lateMin: 9 })).status === "ok", "warm-up command ok");
+  const payload = command("C-0002", { lateMin: 10 });
+  let status = "";
+  meter("command", () => {
+    status = commands.receive(payload).status;
+  });
+  assert(status === "ok", `status ${status}`);
 });
 
 done();
