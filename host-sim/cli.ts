@@ -8,9 +8,10 @@ import { cmdCommand } from "./cli/cmd";
 import { payCommand } from "./cli/pay";
 import { releaseCommand } from "./cli/release";
 import { runCommand } from "./cli/run";
+import { sayCommand } from "./cli/say";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand];
+const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 

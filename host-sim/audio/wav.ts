@@ -65,3 +65,12 @@ export function joinClips(clips: PcmClip[], volume = 1): PcmClip {
   }
   return { sampleRate, channels, samples };
 }
+
+/** A square wave at a quarter of full scale, as pins/audioout's Tone command plays it. */
+export function toneClip(frequencyHz: number, ms: number, sampleRate: number): PcmClip {
+  const samples = new Int16Array(Math.max(1, Math.round((ms * sampleRate) / 1000)));
+  const amplitude = 32767 >> 2;
+  const period = sampleRate / frequencyHz;
+  for (let i = 0; i < samples.length; i++) samples[i] = i % period < period / 2 ? amplitude : -amplitude;
+  return { sampleRate, channels: 1, samples };
+}
