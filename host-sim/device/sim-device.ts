@@ -2,7 +2,6 @@
  * One simulated device: the real firmware (firmware/device.ts) on the host HAL. Its NVS lives in
  * a JSON file, so restarting the device (or the whole simulator) keeps its journal and keys.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ButtonId } from "../../hal/buttons";
 import type { Hal } from "../../hal/index";
@@ -10,7 +9,6 @@ import type { Product } from "../../hal/system";
 import type { DeviceDefaults } from "../../firmware/config";
 import { startDevice, type Device } from "../../firmware/device";
 import { Keyring } from "../../firmware/payments/keyring";
-import { encodeWav, joinClips } from "../audio/wav";
 import type { VoicePack } from "../audio/voice-pack";
 import { FileKv } from "../hal/file-kv";
 import { FramebufferDisplay } from "../hal/framebuffer-display";
@@ -26,6 +24,7 @@ import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
 import { FileUpdateStorage } from "../hal/update-slots";
 import { buildSimImage, readSimImageHeader, type SimImageHeader } from "../release/sim-image";
+import { SimSoundbox } from "./sim-soundbox";
 
 export const FIRMWARE_VERSION = "0.1.0-sim";
 /** A simulated image with the "crash" fault resets this long after power-on (a watchdog reset). */
@@ -48,7 +47,7 @@ export interface SimDeviceOptions {
   voice?: VoicePack;
   /** Speech plays this many times faster than real time (scenarios, tests); 1 when absent. Tones keep their length. */
   speechSpeed?: number;
-  /** When set, every announcement is also written here as <transaction>.wav. */
+  /** When set, every utterance is also written here: <transaction>.wav for a payment, <kind>-<n>.wav otherwise. */
   wavDir?: string;
   /** Screen size of a QR display; 240x320 portrait, as the ST7789 in the manifest. */
   screen?: { width: number; height: number };
@@ -74,13 +73,15 @@ export class SimDevice {
   #audio: RecordingAudio | undefined;
   #update: FileUpdateStorage | undefined;
   readonly display: FramebufferDisplay | undefined;
+  /** The soundbox's panel and speaker (buttons, WAVs, state); undefined on a QR display. */
+  readonly soundbox: SimSoundbox | undefined;
 
   constructor(readonly options: SimDeviceOptions) {
     this.log = new EventLog(options.deviceId);
     this.buttons = new SimButtons(BUTTONS[options.product]);
     const screen = options.screen ?? { width: 240, height: 320 };
     this.display = options.product === "qr-display" ? new FramebufferDisplay(screen.width, screen.height) : undefined;
-    if (options.wavDir && options.voice) this.#writeAnnouncements(options.wavDir, options.voice);
+    this.soundbox = options.product === "soundbox" ? new SimSoundbox(this, options.voice, options.wavDir) : undefined;
   }
 
   get running(): boolean {
@@ -218,17 +219,5 @@ export class SimDevice {
     if (typeof header !== "string") return header;
     this.log.event("error", "boot-image-unreadable", { slot: storage.firmware.boot().slot, detail: header });
     return built;
-  }
-
-  #writeAnnouncements(dir: string, voice: VoicePack): void {
-    mkdirSync(dir, { recursive: true });
-    this.log.listen((event) => {
-      if (event.name !== "announced" || typeof event.fields.clips !== "string") return;
-      const names = event.fields.clips.split(" ").filter((name) => voice.has(name));
-      if (names.length === 0) return;
-      const file = join(dir, `${String(event.fields.txn)}.wav`);
-      writeFileSync(file, encodeWav(joinClips(names.map((name) => voice.clip(name)))));
-      this.log.event("info", "wav-written", { txn: event.fields.txn, file });
-    });
   }
 }

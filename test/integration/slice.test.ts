@@ -48,7 +48,7 @@ describe.each(brokers)("soundbox slice on %s", (_name, startBroker) => {
 
   it("announces a confirmed payment once, in Indian English, writes the WAV and acks", async () => {
     const announced = device().log.waitFor((e) => e.name === "announced");
-    const wav = device().log.waitFor((e) => e.name === "wav-written");
+    const wav = device().log.waitFor((e) => e.name === "wav-written" && e.fields.kind === "payment");
     const fields = await simulator.service.publish({ deviceId: DEVICE, amountMinor: 25000, currency: "INR", provider: "UPI" });
     const ack = await simulator.service.waitForAck(fields.transactionId);
     expect(ack).toMatchObject({ status: "announced", transactionId: fields.transactionId, sequence: 1 });
