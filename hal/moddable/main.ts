@@ -19,6 +19,9 @@
  *   buttons          { volumeUp: pin, ... }
  *   nfc              { data, clock, hz?, port?, irq? } PN532 on I2C
  *   battery          BatteryOptions (power.ts)
+ *   updates          {voicePartitions?: [label, label]}: signed updates (update.ts); absent, none
+ *   updateKey        the operator's release key, hex (NVS config/updKey wins)
+ *   updateTrialBoots, updateHealthMs   trial of a new image (firmware/update/agent.ts)
  */
 import config from "mc/config";
 import { startDevice } from "../../firmware/device";
@@ -41,6 +44,7 @@ import { I2cByteTransport, type NfcI2cOptions } from "./nfc-i2c";
 import { AdcPower, type BatteryOptions } from "./power";
 import { NativeQrEncoder } from "./qr";
 import { ModdableSystem } from "./system";
+import { ModdableUpdateStorage } from "./update";
 
 const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -149,7 +153,29 @@ function deviceDefaults(): DeviceDefaults {
     const reference = text(name, "");
     if (reference) defaults[name] = reference;
   }
+  const updateKey = text("updateKey", "");
+  if (updateKey) defaults.updateKey = updateKey;
+  const trialBoots = integer("updateTrialBoots", 0);
+  if (trialBoots > 0) defaults.updateTrialBoots = trialBoots;
+  const healthMs = integer("updateHealthMs", 0);
+  if (healthMs > 0) defaults.updateHealthMs = healthMs;
   return defaults;
+}
+
+/** mc/config `updates`: {voicePartitions?: [label, label]} on boards whose partition table has OTA slots. */
+function updateStorage(hal: Hal): ModdableUpdateStorage | undefined {
+  const table = record("updates");
+  if (!table) return undefined;
+  const labels = table.voicePartitions;
+  const voicePartitions =
+    Array.isArray(labels) && labels.length === 2 && labels.every((label) => typeof label === "string") ? (labels as [string, string]) : undefined;
+  try {
+    return new ModdableUpdateStorage({ kv: hal.kv, primitives: hal.crypto, log: hal.log, voicePartitions });
+  } catch (error) {
+    // No OTA partitions (a table without ota_0/ota_1): the device runs, without updates.
+    hal.log.event("error", "update-storage-unavailable", { detail: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
 }
 
 export function buildHal(): Hal {
@@ -181,12 +207,21 @@ export function buildHal(): Hal {
     const nfc = nfcOptions();
     if (nfc) hal.nfc = new I2cByteTransport(nfc);
   }
+  // Last: constructing it is the boot path's step, which may roll back a trial image.
+  const update = updateStorage(hal);
+  if (update) hal.update = update;
   return hal;
 }
 
 export default function main(): void {
   try {
-    startDevice(buildHal(), deviceDefaults());
+    const hal = buildHal();
+    if (hal.update instanceof ModdableUpdateStorage && hal.update.restartRequired) {
+      // The trial image used its boots; the previous one boots next.
+      hal.system.restart();
+      return;
+    }
+    startDevice(hal, deviceDefaults());
   } catch (error) {
     // The runtime reports only "unhandled exception"; say what it was before it aborts.
     trace(`payterm start failed: ${error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ""}` : String(error)}\n`);

@@ -28,6 +28,8 @@ const MODDABLE_MODULES = new Set([
   "embedded:io/socket/udp",
   "embedded:network/dns/resolver/udp",
   "embedded:network/mqtt/client",
+  "embedded:storage/flash",
+  "embedded:update",
   "hmac",
   "instrumentation",
   "mc/config",
@@ -186,7 +188,7 @@ describe("manifest.json", () => {
   it("gives the desktop simulator a stand-in for each ECMA-419 IO module the HAL imports", () => {
     for (const platform of ["lin", "mac"]) {
       const modules = projectModules(manifest.platforms?.[platform]?.modules);
-      for (const specifier of ["embedded:io/digital", "embedded:io/analog", "embedded:io/i2c"]) {
+      for (const specifier of ["embedded:io/digital", "embedded:io/analog", "embedded:io/i2c", "embedded:update", "embedded:storage/flash"]) {
         expect([platform, modules.get(specifier)]).toEqual([platform, expect.stringMatching(/^hal\/moddable\/sim\//)]);
       }
     }
