@@ -9,7 +9,9 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import mqtt from "mqtt";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../../host-sim/broker/embedded";
+import { decodeProtocolCbor, encodeProtocolCbor } from "../../host-sim/service/cbor";
 import { main } from "../../host-sim/cli";
 import type { DeviceEvent } from "../../host-sim/device/event-log";
 import { loadReleasePrivateKey, releaseKeyDir, releaseKeyPaths } from "../../host-sim/release/keys";
@@ -252,6 +254,34 @@ describe("signed firmware updates over MQTT (aedes)", () => {
     expect(outcome).toMatchObject({ outcome: "updated" });
     expect(device().updateStorage?.voice.active()).toEqual({ language: "ta", version: "1.0.0", size: 40_000 });
     expect(device().log.events.filter((e) => e.name === "started").length).toBe(restartsBefore);
+  });
+});
+
+describe("release server", () => {
+  it("drops malformed requests and states, counts them, and keeps serving", async () => {
+    const release = firmware("0.9.5");
+    await withReleaseServer(simulator.brokerUrl, release, {}, async (server) => {
+      const client = await mqtt.connectAsync(simulator.brokerUrl, { clientId: "junk-sender", protocolVersion: 4 });
+      const replies: Buffer[] = [];
+      await client.subscribeAsync("pt/v1/junk-1/upd/data");
+      client.on("message", (_topic, payload) => replies.push(payload));
+      const junk = [
+        Buffer.from("not cbor"),
+        Buffer.from(encodeProtocolCbor({ v: 2, rel: release.manifest.releaseId, off: 0, n: 1 })),
+        Buffer.from(encodeProtocolCbor({ v: 1, rel: "short", off: 0, n: 1 })),
+        Buffer.from(encodeProtocolCbor({ v: 1, rel: release.manifest.releaseId, off: 3, n: 1 })),
+        Buffer.from(encodeProtocolCbor({ v: 1, rel: release.manifest.releaseId, off: 10_000_000, n: 1 })),
+        Buffer.from(encodeProtocolCbor({ v: 1, rel: release.manifest.releaseId, off: 0, n: 0 })),
+      ];
+      for (const payload of junk) await client.publishAsync("pt/v1/junk-1/upd/get", payload);
+      await client.publishAsync("pt/v1/junk-1/upd/state", Buffer.from("garbage"));
+      await client.publishAsync("pt/v1/junk-1/upd/get", Buffer.from(encodeProtocolCbor({ v: 1, rel: release.manifest.releaseId, off: 2048, n: 2 })));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.served.refused).toBe(junk.length);
+      expect(server.state("junk-1")).toBeUndefined();
+      expect(replies.map((r) => (decodeProtocolCbor(r) as { off: number }).off)).toEqual([2048, 4096]);
+      await client.endAsync();
+    });
   });
 });
 
