@@ -5,6 +5,7 @@
 import type { KeyValueStore, KvValue } from "../hal/kv";
 import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
 import { fromHex } from "./protocol/bytes";
+import { isValidDeviceId } from "./protocol/topics";
 import { DEFAULT_SOUNDBOX_SETTINGS, type SoundboxSettings } from "./soundbox/settings";
 import type { CborValue } from "./protocol/cbor";
 import { buildUpi } from "./qr/upi";
@@ -58,6 +59,30 @@ export interface DeviceDefaults {
    * P-256 point; NVS "opKey" wins. Without one, every provisioning tag is refused.
    */
   operatorKey?: string;
+  /** The merchant's static QR payload as provisioning made it (the sticker's code); preferred over vpa/payee. */
+  merchantQr?: string;
+}
+
+/** Keys `payterm provision` writes to the config domain besides those loadConfig reads (docs/manufacturing.md). */
+export const PROVISIONED_KEYS = Object.freeze({
+  /** The device id; it replaces the build's or the MAC-derived one (hal/moddable/main.ts). */
+  deviceId: "id",
+  /** The product the image was made for: firmware for the other product says so at start. */
+  product: "product",
+  /** The merchant's static QR payload, a UPI link or an EMVCo payload. */
+  merchantQr: "qr",
+});
+
+/** The device id provisioning wrote, if it wrote a valid one. */
+export function provisionedDeviceId(kv: KeyValueStore): string | undefined {
+  const id = kv.get(CONFIG_DOMAIN, PROVISIONED_KEYS.deviceId);
+  return typeof id === "string" && isValidDeviceId(id) ? id : undefined;
+}
+
+/** The product provisioning made this NVS image for, if any. */
+export function provisionedProduct(kv: KeyValueStore): string | undefined {
+  const product = kv.get(CONFIG_DOMAIN, PROVISIONED_KEYS.product);
+  return typeof product === "string" ? product : undefined;
 }
 
 export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
@@ -134,6 +159,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     tlsKey: stringOr(kv, "tlsKey", defaults.tlsKey),
     tlsServerName: stringOr(kv, "tlsName", defaults.tlsServerName),
     operatorPublicKey: p256PublicKey(kv, "opKey", defaults.operatorKey),
+    merchantQr: stringOr(kv, PROVISIONED_KEYS.merchantQr, defaults.merchantQr),
   };
 }
 

@@ -8,7 +8,7 @@ import { configCommand } from "./commands/config";
 import { CommandDispatcher } from "./commands/dispatcher";
 import { retireKeyCommand, rotateKeyCommand } from "./commands/keys";
 import { CommandLedger } from "./commands/ledger";
-import { loadConfig, type DeviceConfig, type DeviceDefaults } from "./config";
+import { loadConfig, provisionedProduct, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
 import { encodeAck } from "./payments/ack";
@@ -61,6 +61,10 @@ function connection(config: DeviceConfig, hal: Hal): { endpoint: BrokerEndpoint;
 export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   const { system, log, clock } = hal;
   let config = loadConfig(hal.kv, defaults);
+  const provisionedFor = provisionedProduct(hal.kv);
+  // An NVS image flashed onto the other product's board: say so, then run as what the firmware is.
+  if (provisionedFor !== undefined && provisionedFor !== system.product)
+    log.event("error", "product-mismatch", { provisioned: provisionedFor, firmware: system.product });
   const topics = deviceTopics(system.deviceId);
   const journal = new Journal(hal.kv);
   if (journal.unreadableAtStart > 0) log.event("warn", "journal-unreadable", { slots: journal.unreadableAtStart });

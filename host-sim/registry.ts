@@ -82,6 +82,21 @@ export class Registry {
     this.#save();
   }
 
+  /**
+   * Adds devices from a backend import (`payterm provision`'s backend/devices.json or .csv, read
+   * with readBackendImport), replacing any with the same id: provisioning is the source of truth
+   * for identities and keys. Returns how many were added or replaced.
+   */
+  importDevices(devices: readonly RegisteredDevice[]): number {
+    for (const { deviceId, product, language, keyId, keyHex } of devices) {
+      if (!isValidDeviceId(deviceId) || !/^[0-9a-f]{64}$/.test(keyHex) || typeof keyId !== "string")
+        throw new Error(`cannot import device ${JSON.stringify(deviceId)}: malformed id or key`);
+      this.#devices.set(deviceId, { deviceId, product, language, keyId, keyHex });
+    }
+    this.#save();
+    return devices.length;
+  }
+
   #save(): void {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     // Through a rename, so the simulator, reading it while a CLI command writes it, never sees half.

@@ -39,8 +39,12 @@ export interface QrTerminalOptions {
   publishChargeAck(payload: Uint8Array): void;
 }
 
-/** The merchant's static UPI code, or undefined (logged) when the configuration cannot make one. */
+/**
+ * The merchant's static code: the payload provisioning wrote (a UPI link or an EMVCo payload, the
+ * same as the printed sticker), else a UPI link from vpa and payee, else undefined (logged).
+ */
 function merchantLink(config: DeviceConfig, log: Hal["log"]): string | undefined {
+  if (config.merchantQr) return config.merchantQr;
   if (!config.merchantVpa || !config.merchantName) return undefined;
   try {
     return buildUpi({ pa: config.merchantVpa, pn: config.merchantName, cu: "INR" });

@@ -8,7 +8,7 @@
  * e.g. `mcconfig -m -p lin product=qr-display brokerPort=1884`, which passes them as strings):
  *   product          "soundbox" | "qr-display"
  *   firmwareVersion  string
- *   deviceId         string, empty for "pt-<MAC>"
+ *   deviceId         string, empty for "pt-<MAC>"; the id `payterm provision` wrote to NVS wins
  *   brokerHost, brokerPort, brokerTls, keepalive, language   firmware defaults (DeviceDefaults)
  *   brokerUrl, tlsCa, tlsCert, tlsKey, tlsServerName          the same; TLS material as
  *                    references, "nvs:<name>" in the "tls" domain (firmware/broker.ts)
@@ -25,7 +25,7 @@
  */
 import config from "mc/config";
 import { startDevice } from "../../firmware/device";
-import type { DeviceDefaults } from "../../firmware/config";
+import { provisionedDeviceId, type DeviceDefaults } from "../../firmware/config";
 import type { Hal } from "../index";
 import type { ButtonId } from "../buttons";
 import type { LogLevel } from "../log";
@@ -181,17 +181,18 @@ function updateStorage(hal: Hal): ModdableUpdateStorage | undefined {
 export function buildHal(): Hal {
   const product = oneOf("product", PRODUCTS, "soundbox");
   const clock = new ModdableClock();
+  const kv = new PreferenceStore();
   const log = new TraceLog({ level: oneOf("logLevel", LOG_LEVELS, "info"), clock: () => clock.now() });
   const hal: Hal = {
     clock,
     timers: new ModdableTimers(),
-    kv: new PreferenceStore(),
+    kv,
     mqtt: new ModdableMqtt({ dnsServers: [text("dns", "1.1.1.1")], log }),
     crypto: new CryptCrypto(),
     buttons: new GpioButtons(buttonPins()),
     power: new AdcPower(batteryOptions()),
     network: new WifiNetwork(),
-    system: new ModdableSystem({ product, firmwareVersion: text("firmwareVersion", "0.0.0"), deviceId: text("deviceId", ""), log }),
+    system: new ModdableSystem({ product, firmwareVersion: text("firmwareVersion", "0.0.0"), deviceId: provisionedDeviceId(kv) ?? text("deviceId", ""), log }),
     log,
   };
   if (product === "soundbox") {

@@ -48,6 +48,9 @@ export interface PaymentServiceOptions {
   clientId?: string;
   /** false (the default) keeps the session at the broker while the service is away. */
   clean?: boolean;
+  /** Broker credentials, e.g. the service account `payterm provision` made (broker/service.json). */
+  username?: string;
+  password?: string;
   /** For mqtts:// brokers: trust anchors and the service's own certificate. */
   tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   reconnectPeriodMs?: number;
@@ -148,6 +151,7 @@ export class PaymentService {
       protocolVersion: 4,
       reconnectPeriod: o.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
+      ...(o.username !== undefined && { username: o.username, password: o.password }),
       ...(o.tls && { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: true }),
     };
     // Read first: a damaged state file stops the start with its name, before any connection.

@@ -41,8 +41,9 @@ export class Mosquitto {
 
   private constructor(readonly port: number, readonly extraConfig: string) {}
 
-  static async start(extraConfig = "allow_anonymous true\n"): Promise<Mosquitto> {
-    const broker = new Mosquitto(await freePort(), extraConfig);
+  /** `port`: a port chosen beforehand (freePort), for configurations that must name it first. */
+  static async start(extraConfig = "allow_anonymous true\n", port?: number): Promise<Mosquitto> {
+    const broker = new Mosquitto(port ?? (await freePort()), extraConfig);
     await broker.restart();
     return broker;
   }

@@ -1,0 +1,124 @@
+/**
+ * `payterm provision`: device identities, NVS images and the operator's files for a batch
+ * (host-sim/provision/provision.ts does the work; docs/manufacturing.md explains the outputs).
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { projectRoot } from "../paths";
+import { InputError, LedgerError, provision, ProvisionError, type ProvisionRequest, type ProvisionSummary } from "../provision/provision";
+import { PRODUCTS, type AuthMode } from "../provision/model";
+import { progressOn } from "../provision/progress";
+import { parseFlags, UsageError } from "./args";
+import type { Command } from "./command";
+
+export const DEFAULT_PARTITION_TABLE = join(projectRoot, "hal", "moddable", "partitions.csv");
+const CHIPS = ["esp32", "esp32s2", "esp32s3", "esp32c3", "esp32c6"];
+
+function readInput(path: string, flag: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+}
+
+function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function report(summary: ProvisionSummary): string {
+  const lines = [
+    `${summary.devices} device${summary.devices === 1 ? "" : "s"} in ${summary.out}: ${summary.created.length} new, ${summary.kept.length} kept, ${summary.rotated.length} rotated${summary.rebound.length ? `, ${summary.rebound.length} with changed settings` : ""}`,
+    `files: ${summary.files.created} created, ${summary.files.updated} updated, ${summary.files.unchanged} unchanged`,
+    `NVS partition at ${hex(summary.nvs.offset)}, ${hex(summary.nvs.size)} bytes: flash/commands.txt, or flash/flash.sh DEVICE_ID PORT`,
+  ];
+  for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
+  return lines.join("\n");
+}
+
+export const provisionCommand: Command = {
+  name: "provision",
+  usage: [
+    "payterm provision --out DIR (--count N --product soundbox|qr-display | --csv MERCHANTS.csv) --broker mqtt[s]://HOST:PORT",
+    "                  [--lang CODE] [--tls [--ca-cert FILE --ca-key FILE] [--server-name HOST]...] [--broker-ca FILE]",
+    "                  [--rotate] [--partitions FILE] [--chip esp32] [--baud N] [--id-prefix pt] [--service-user NAME]",
+  ],
+  async run(args) {
+    const o = parseFlags(args, {
+      out: { type: "string" },
+      count: { type: "string" },
+      product: { type: "string" },
+      csv: { type: "string" },
+      lang: { type: "string" },
+      broker: { type: "string" },
+      tls: { type: "boolean" },
+      auth: { type: "string" },
+      "ca-cert": { type: "string" },
+      "ca-key": { type: "string" },
+      "broker-ca": { type: "string" },
+      "server-name": { type: "string", multiple: true },
+      rotate: { type: "boolean", default: false },
+      partitions: { type: "string" },
+      chip: { type: "string", default: "esp32" },
+      baud: { type: "string" },
+      "id-prefix": { type: "string" },
+      "service-user": { type: "string" },
+      keepalive: { type: "string" },
+      "cert-days": { type: "string" },
+    });
+    if (!o.out) throw new UsageError("--out DIR is required: where the batch's files go (created with mode 0700)");
+    if (o.csv && o.count) throw new UsageError("use --count or --csv, not both");
+    if (!o.csv && !o.count) throw new UsageError("say what to make: --count N --product P, or --csv MERCHANTS.csv");
+    const product = o.product === undefined ? undefined : PRODUCTS.find((p) => p === o.product);
+    if (o.product !== undefined && !product) throw new UsageError(`--product must be one of ${PRODUCTS.join(", ")}, got ${JSON.stringify(o.product)}`);
+    if (o.count && !product) throw new UsageError("--count needs --product soundbox or --product qr-display");
+    if (o.auth !== undefined && o.auth !== "password" && o.auth !== "tls") throw new UsageError(`--auth must be password or tls, got ${JSON.stringify(o.auth)}`);
+    if (o.tls && o.auth === "password") throw new UsageError("--tls and --auth password contradict each other");
+    const auth: AuthMode | undefined = o.tls ? "tls" : (o.auth as AuthMode | undefined);
+    if (Boolean(o["ca-cert"]) !== Boolean(o["ca-key"])) throw new UsageError("--ca-cert and --ca-key go together");
+    if (o["ca-cert"] && auth !== "tls") throw new UsageError("--ca-cert issues client certificates: it needs --tls");
+    if (!CHIPS.includes(o.chip)) throw new UsageError(`--chip must be one of ${CHIPS.join(", ")}, got ${JSON.stringify(o.chip)}`);
+    const partitions = o.partitions ?? DEFAULT_PARTITION_TABLE;
+
+    const request: ProvisionRequest = {
+      out: resolve(o.out),
+      count: integer(o.count, "count", 1, 100_000),
+      product,
+      merchants: o.csv ? { source: o.csv, text: readInput(o.csv, "csv") } : undefined,
+      language: o.lang,
+      brokerUrl: o.broker,
+      auth,
+      ca: o["ca-cert"] && o["ca-key"] ? { certificatePem: readInput(o["ca-cert"], "ca-cert"), privateKeyPem: readInput(o["ca-key"], "ca-key"), source: o["ca-cert"] } : undefined,
+      brokerCaPem: o["broker-ca"] ? readInput(o["broker-ca"], "broker-ca") : undefined,
+      serverNames: o["server-name"],
+      rotate: o.rotate,
+      partitionTable: { text: readInput(partitions, "partitions"), source: partitions },
+      chip: o.chip,
+      baud: integer(o.baud, "baud", 9600, 5_000_000) ?? 921_600,
+      idPrefix: o["id-prefix"],
+      serviceUser: o["service-user"],
+      keepalive: integer(o.keepalive, "keepalive", 10, 1200) ?? 60,
+      certificateDays: integer(o["cert-days"], "cert-days", 1, 36_500) ?? 3650,
+      now: new Date(),
+      progress: progressOn(process.stderr),
+    };
+    try {
+      console.log(report(await provision(request)));
+      return 0;
+    } catch (error) {
+      // Arguments that do not fit the batch exit 2 like other usage errors; bad input files exit 1.
+      if (error instanceof ProvisionError || error instanceof InputError || error instanceof LedgerError) {
+        console.error(`payterm provision: ${error.message}`);
+        return error instanceof ProvisionError ? 2 : 1;
+      }
+      throw error;
+    }
+  },
+};

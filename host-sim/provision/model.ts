@@ -1,0 +1,82 @@
+/**
+ * What a provisioning batch is made of. The ledger (provision.json in the output directory) holds
+ * these records; every other output file is derived from it, so a rerun rebuilds the same files.
+ */
+import type { Product } from "../../hal/system";
+
+export const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
+
+/** How devices authenticate to the broker: a username and password, or a client certificate. */
+export type AuthMode = "password" | "tls";
+
+/** The merchant a device is bound to, and what its static QR carries. */
+export interface MerchantBinding {
+  id: string;
+  name: string;
+  /** UPI: the payee VPA; the static QR is a upi://pay link. */
+  vpa?: string;
+  /** Merchant category code (4 digits). */
+  mcc?: string;
+  /** EMVCo merchant-presented mode: the static payload, CRC included. */
+  emvco?: string;
+}
+
+export interface BrokerCredentials {
+  username: string;
+  /** Password mode: the secret the client presents, and its mosquitto `$7$` hash. */
+  password?: string;
+  passwordHash?: string;
+  /** TLS mode: the client certificate (PEM) and its private key (PKCS#8, PEM). */
+  certificate?: string;
+  privateKey?: string;
+}
+
+export interface DeviceRecord {
+  deviceId: string;
+  product: Product;
+  language: string;
+  /**
+   * What asked for this device, so a rerun finds it again: `merchant:<id>:<product>`,
+   * `device:<id>` (an id given in the CSV) or `unbound:<product>:<n>` (from --count).
+   */
+  slot: string;
+  merchant?: MerchantBinding;
+  keyId: string;
+  /** The 32-byte HMAC key, hex. */
+  keyHex: string;
+  mqtt: BrokerCredentials;
+  createdAt: string;
+  rotatedAt?: string;
+}
+
+export interface BatchSettings {
+  /** mqtt://host:port or mqtts://host:port, as devices reach the broker. */
+  brokerUrl: string;
+  auth: AuthMode;
+  idPrefix: string;
+  serviceUser: string;
+}
+
+export interface CaRecord {
+  /** The operator CA certificate, PEM. */
+  certificate: string;
+  /** "generated": its key is ca/ca.key in the output directory; "loaded": the operator keeps it. */
+  source: "generated" | "loaded";
+}
+
+/** A broker certificate the operator CA issued (--server-name). */
+export interface ServerCertificateRecord {
+  names: string[];
+  /** The server certificate followed by the CA certificate, PEM. */
+  chain: string;
+  privateKey: string;
+}
+
+export interface Ledger {
+  format: 1;
+  settings: BatchSettings;
+  service: BrokerCredentials;
+  ca?: CaRecord;
+  server?: ServerCertificateRecord;
+  devices: DeviceRecord[];
+}

@@ -1,0 +1,459 @@
+/**
+ * `payterm provision`: turns a request (a count of devices, or a merchants CSV) into identities
+ * and the files a factory and an operator need. Order of work, so that a failure at any point
+ * leaves a consistent directory:
+ *
+ *   check every input -> reconcile with the ledger -> make secrets and certificates (in memory)
+ *   -> write the ledger -> derive every other file from it
+ *
+ * Nothing is written until every input has been checked; the ledger is written before the files
+ * derived from it, so a run cut short is completed by running it again, which rebuilds the same
+ * files from the same identities.
+ */
+import type { Product } from "../../hal/system";
+import { backendCsv, backendDevice, backendJson } from "./backend";
+import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
+import { deviceDomains } from "./device-nvs";
+import { OutputDir, type WriteOutcome } from "./files";
+import { flashCommands, flashScript, nvsImagePath, type FlashTarget } from "./flash";
+import { ID_PREFIX, newDeviceId, newHmacKeyHex, newPassword, nextKeyId } from "./identity";
+import { LedgerError, readLedger, writeLedger, LEDGER_FILE } from "./ledger";
+import { InputError, checkLanguage, parseMerchants, type MerchantRow } from "./merchants";
+import { merchantQrPayload } from "./merchant-qr";
+import type { AuthMode, BrokerCredentials, DeviceRecord, Ledger, MerchantBinding } from "./model";
+import { dynamicSecurityConfig, hashPassword, mosquittoAcl, mosquittoConfig, mosquittoDynsecConfig, mosquittoPasswords } from "./mosquitto";
+import { encodeKvCsv, encodeKvImage } from "./nvs/kv-image";
+import { nvsPartition, parsePartitionTable } from "./partition-table";
+import type { Progress } from "./progress";
+import { stickerPdf, stickerPng } from "./sticker";
+import {
+  generateCa,
+  issueClientCertificate,
+  issueServerCertificate,
+  issuedBy,
+  loadCa,
+  type CertificateAuthority,
+} from "./tls/certificates";
+
+export class ProvisionError extends Error {}
+
+export interface ProvisionRequest {
+  out: string;
+  /** --count N --product P: N devices of P bound to no merchant. */
+  count?: number;
+  product?: Product;
+  /** --csv FILE: one device per row, bound to the row's merchant. */
+  merchants?: { source: string; text: string };
+  language?: string;
+  brokerUrl?: string;
+  auth?: AuthMode;
+  /** The operator CA (PEM certificate and PKCS#8 key); without them a CA is made and kept in the output. */
+  ca?: { certificatePem: string; privateKeyPem: string; source: string };
+  /** The CA devices trust for the broker's certificate, when it is not the operator CA. */
+  brokerCaPem?: string;
+  /** Host names and addresses for a broker certificate issued by the operator CA. */
+  serverNames?: string[];
+  rotate: boolean;
+  partitionTable: { text: string; source: string };
+  chip: string;
+  baud: number;
+  idPrefix?: string;
+  serviceUser?: string;
+  keepalive: number;
+  certificateDays: number;
+  now: Date;
+  progress: Progress;
+}
+
+export interface ProvisionSummary {
+  out: string;
+  devices: number;
+  created: string[];
+  kept: string[];
+  rotated: string[];
+  /** Kept identities whose merchant, language or product settings changed. */
+  rebound: string[];
+  files: Record<WriteOutcome, number>;
+  warnings: string[];
+  nvs: { offset: number; size: number };
+}
+
+interface Slot {
+  key: string;
+  product: Product;
+  language: string;
+  deviceId?: string;
+  merchant?: MerchantBinding;
+  row?: number;
+}
+
+const DEFAULT_LANGUAGE = "en-in";
+const DEFAULT_SERVICE_USER = "payterm-service";
+const CA_KEY_FILE = "ca/ca.key";
+const CA_CERT_FILE = "ca/ca.crt";
+
+function slotsFromRequest(request: ProvisionRequest, language: string): Slot[] {
+  if (request.merchants) {
+    const rows: MerchantRow[] = parseMerchants(request.merchants.text, request.merchants.source, { product: request.product, language });
+    return rows.map((row) => ({
+      key: row.deviceId ? `device:${row.deviceId}` : `merchant:${row.merchant.id}:${row.product}`,
+      product: row.product,
+      language: row.language,
+      deviceId: row.deviceId,
+      merchant: row.merchant,
+      row: row.row,
+    }));
+  }
+  const { count, product } = request;
+  if (count === undefined || product === undefined) throw new ProvisionError("give --count N with --product, or --csv FILE");
+  return Array.from({ length: count }, (_, i) => ({ key: `unbound:${product}:${i + 1}`, product, language }));
+}
+
+function sameMerchant(a: MerchantBinding | undefined, b: MerchantBinding | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+class Batch {
+  readonly out: OutputDir;
+  readonly summary: ProvisionSummary;
+  ledger!: Ledger;
+  broker!: BrokerAddress;
+  ca: CertificateAuthority | undefined;
+  /** Devices whose broker credentials must be made afresh this run. */
+  readonly fresh = new Set<DeviceRecord>();
+  freshService = false;
+  /** A CA made this run: its key is written with the ledger that names it. */
+  pendingCaKey: string | undefined;
+
+  constructor(readonly request: ProvisionRequest) {
+    this.out = new OutputDir(request.out);
+    this.summary = {
+      out: request.out,
+      devices: 0,
+      created: [],
+      kept: [],
+      rotated: [],
+      rebound: [],
+      files: { created: 0, updated: 0, unchanged: 0 },
+      warnings: [],
+      nvs: { offset: 0, size: 0 },
+    };
+  }
+
+  /** Settings from the request, falling back to the ledger's; refuses changes that would change identities without --rotate. */
+  settle(previous: Ledger | undefined): void {
+    const r = this.request;
+    const brokerUrl = r.brokerUrl ?? previous?.settings.brokerUrl;
+    if (!brokerUrl) throw new ProvisionError("--broker URL is required for a new batch (e.g. mqtts://mqtt.example.com:8883)");
+    try {
+      this.broker = parseBrokerUrl(brokerUrl);
+    } catch (error) {
+      throw new ProvisionError(`--broker: ${(error as Error).message}`);
+    }
+    const auth = r.auth ?? previous?.settings.auth ?? "password";
+    if (previous && previous.settings.auth !== auth && !r.rotate)
+      throw new ProvisionError(`this batch authenticates with ${previous.settings.auth}; switching to ${auth} replaces every credential: add --rotate`);
+    if (auth === "tls" && !this.broker.tls) throw new ProvisionError(`client certificates need a TLS broker: use mqtts:// instead of ${brokerUrl}`);
+    const idPrefix = r.idPrefix ?? previous?.settings.idPrefix ?? "pt";
+    if (!ID_PREFIX.test(idPrefix)) throw new ProvisionError(`--id-prefix must be 1-8 of a-z 0-9, got ${JSON.stringify(idPrefix)}`);
+    const serviceUser = r.serviceUser ?? previous?.settings.serviceUser ?? DEFAULT_SERVICE_USER;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(serviceUser)) throw new ProvisionError(`--service-user must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(serviceUser)}`);
+    if (previous && previous.settings.serviceUser !== serviceUser && !r.rotate)
+      throw new ProvisionError(`the service account is ${previous.settings.serviceUser}; renaming it replaces its credentials: add --rotate`);
+    this.ledger = {
+      format: 1,
+      settings: { brokerUrl, auth, idPrefix, serviceUser },
+      service: previous?.service ?? { username: serviceUser },
+      // A batch that moves to passwords has no use for its CA or broker certificate any more.
+      ca: auth === "tls" ? previous?.ca : undefined,
+      server: auth === "tls" ? previous?.server : undefined,
+      devices: previous ? [...previous.devices] : [],
+    };
+    if (this.ledger.service.username !== serviceUser) {
+      this.ledger.service = { username: serviceUser };
+      this.freshService = true;
+    }
+    if (!this.hasCredentials(this.ledger.service)) this.freshService = true;
+    if (r.rotate) this.freshService = true;
+  }
+
+  hasCredentials(credentials: BrokerCredentials): boolean {
+    return this.ledger.settings.auth === "password"
+      ? credentials.password !== undefined && credentials.passwordHash !== undefined
+      : credentials.certificate !== undefined && credentials.privateKey !== undefined;
+  }
+
+  reconcile(slots: Slot[]): void {
+    const r = this.request;
+    const bySlot = new Map(this.ledger.devices.map((d) => [d.slot, d]));
+    const byId = new Map(this.ledger.devices.map((d) => [d.deviceId, d]));
+    const problems: string[] = [];
+    for (const slot of slots) {
+      const where = slot.row === undefined ? "" : `row ${slot.row}: `;
+      if (slot.deviceId && !bySlot.has(slot.key) && byId.has(slot.deviceId))
+        problems.push(`${where}device_id ${slot.deviceId} already belongs to ${(byId.get(slot.deviceId) as DeviceRecord).slot}`);
+    }
+    if (problems.length > 0) throw new InputError(problems, r.merchants?.source ?? "request");
+
+    const now = r.now.toISOString();
+    const taken = new Set(byId.keys());
+    for (const slot of slots) {
+      const existing = bySlot.get(slot.key);
+      if (!existing) {
+        const deviceId = slot.deviceId ?? newDeviceId(this.ledger.settings.idPrefix, slot.product, taken);
+        taken.add(deviceId);
+        const device: DeviceRecord = {
+          deviceId,
+          product: slot.product,
+          language: slot.language,
+          slot: slot.key,
+          keyId: nextKeyId(undefined),
+          keyHex: newHmacKeyHex(),
+          mqtt: { username: deviceId },
+          createdAt: now,
+        };
+        if (slot.merchant) device.merchant = slot.merchant;
+        this.ledger.devices.push(device);
+        this.fresh.add(device);
+        this.summary.created.push(deviceId);
+        continue;
+      }
+      if (existing.language !== slot.language || !sameMerchant(existing.merchant, slot.merchant)) {
+        existing.language = slot.language;
+        if (slot.merchant) existing.merchant = slot.merchant;
+        else delete existing.merchant;
+        this.summary.rebound.push(existing.deviceId);
+      }
+      if (r.rotate) {
+        existing.keyId = nextKeyId(existing.keyId);
+        existing.keyHex = newHmacKeyHex();
+        existing.mqtt = { username: existing.deviceId };
+        existing.rotatedAt = now;
+        this.fresh.add(existing);
+        this.summary.rotated.push(existing.deviceId);
+      } else {
+        if (!this.hasCredentials(existing.mqtt)) this.fresh.add(existing);
+        this.summary.kept.push(existing.deviceId);
+      }
+    }
+    const requested = new Set(slots.map((s) => s.key));
+    const others = this.ledger.devices.filter((d) => !requested.has(d.slot));
+    if (others.length > 0)
+      this.summary.warnings.push(`${others.length} device${others.length === 1 ? "" : "s"} of this batch not named in this run kept as they were (they stay in every output)`);
+    if (r.rotate)
+      for (const device of others) {
+        device.keyId = nextKeyId(device.keyId);
+        device.keyHex = newHmacKeyHex();
+        device.mqtt = { username: device.deviceId };
+        device.rotatedAt = now;
+        this.fresh.add(device);
+        this.summary.rotated.push(device.deviceId);
+      }
+    this.summary.devices = this.ledger.devices.length;
+  }
+
+  async certificateAuthority(): Promise<void> {
+    const r = this.request;
+    if (this.ledger.settings.auth !== "tls") return;
+    const recorded = this.ledger.ca;
+    if (r.ca) {
+      try {
+        this.ca = await loadCa(r.ca.certificatePem, r.ca.privateKeyPem);
+      } catch (error) {
+        throw new ProvisionError(`${r.ca.source}: ${(error as Error).message}`);
+      }
+      const certificate = this.ca.certificate.toString("pem");
+      if (recorded && recorded.certificate.trim() !== certificate.trim() && !r.rotate)
+        throw new ProvisionError(`this batch's certificates come from another CA (${LEDGER_FILE}); pass that CA, or add --rotate to reissue them all`);
+      this.ledger.ca = { certificate, source: "loaded" };
+    } else if (recorded?.source === "generated") {
+      const key = this.out.read(CA_KEY_FILE);
+      if (!key) throw new ProvisionError(`${this.out.path(CA_KEY_FILE)} is missing: the batch's generated CA key is needed to issue certificates`);
+      this.ca = await loadCa(recorded.certificate, key.toString("utf8"));
+    } else if (recorded?.source === "loaded") {
+      throw new ProvisionError("this batch's CA is the operator's own: pass it again with --ca-cert and --ca-key");
+    } else {
+      const { ca, privateKeyPem } = await generateCa(`payterm operator CA ${this.ledger.settings.idPrefix}`, r.now);
+      this.ca = ca;
+      this.ledger.ca = { certificate: ca.certificate.toString("pem"), source: "generated" };
+      this.pendingCaKey = privateKeyPem;
+    }
+    if (r.rotate) return;
+    const ca = this.ca.certificate;
+    for (const device of this.ledger.devices)
+      if (device.mqtt.certificate && !this.fresh.has(device) && !(await issuedBy(device.mqtt.certificate, ca)))
+        throw new ProvisionError(`${device.deviceId}'s certificate was not issued by this CA; add --rotate to reissue every certificate`);
+  }
+
+  async credentials(): Promise<void> {
+    const r = this.request;
+    const fresh = [...this.fresh];
+    const total = fresh.length + (this.freshService ? 1 : 0);
+    if (total === 0) return;
+    const tls = this.ledger.settings.auth === "tls";
+    r.progress.begin(total, tls ? "certificates" : "credentials");
+    const make = async (username: string): Promise<BrokerCredentials> => {
+      if (!tls) {
+        const password = newPassword();
+        return { username, password, passwordHash: hashPassword(password) };
+      }
+      const issued = await issueClientCertificate(this.ca as CertificateAuthority, username, r.now, r.certificateDays);
+      return { username, certificate: issued.certificatePem, privateKey: issued.privateKeyPem };
+    };
+    for (const device of fresh) {
+      device.mqtt = await make(device.deviceId);
+      r.progress.step(device.deviceId);
+    }
+    if (this.freshService) {
+      this.ledger.service = await make(this.ledger.settings.serviceUser);
+      r.progress.step(this.ledger.settings.serviceUser);
+    }
+    r.progress.end();
+  }
+
+  /** A broker certificate for --server-name, kept across reruns until the names change or --rotate. */
+  async serverCertificate(): Promise<void> {
+    const names = this.request.serverNames;
+    if (!names || names.length === 0) return;
+    if (this.ledger.settings.auth !== "tls" || !this.ca) throw new ProvisionError("--server-name issues a broker certificate from the operator CA: it needs --tls");
+    const recorded = this.ledger.server;
+    if (recorded && !this.request.rotate && recorded.names.join(",") === names.join(",") && (await issuedBy(recorded.chain, this.ca.certificate))) return;
+    const issued = await issueServerCertificate(this.ca, names, this.request.now, this.request.certificateDays);
+    // The chain (server, then CA): Moddable checks the server name only on chains of two or more.
+    const chain = `${issued.certificatePem.trimEnd()}\n${this.ca.certificate.toString("pem").trimEnd()}\n`;
+    this.ledger.server = { names: [...names], chain, privateKey: issued.privateKeyPem };
+  }
+
+  /** Builds every device's image once without writing it, so a device that cannot fit fails the run before anything is written. */
+  checkImages(target: FlashTarget): void {
+    const trustAnchorPem = this.trustAnchor();
+    for (const device of this.ledger.devices) {
+      try {
+        encodeKvImage(deviceDomains(device, { broker: this.broker, trustAnchorPem, keepalive: this.request.keepalive }), target.size);
+      } catch (error) {
+        throw new ProvisionError(`${device.deviceId}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  trustAnchor(): string | undefined {
+    return this.broker.tls ? (this.request.brokerCaPem ?? this.ledger.ca?.certificate) : undefined;
+  }
+
+  /** Every file derived from the ledger. */
+  async outputs(target: FlashTarget): Promise<void> {
+    const r = this.request;
+    const { ledger, out } = this;
+    const devices = [...ledger.devices].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+    const trustAnchorPem = this.trustAnchor();
+    if (this.broker.tls && !trustAnchorPem)
+      this.summary.warnings.push("no CA for the broker's certificate went into the images (--broker-ca FILE): devices will trust no broker over TLS");
+
+    r.progress.begin(devices.length, "NVS images");
+    for (const device of devices) {
+      const domains = deviceDomains(device, { broker: this.broker, trustAnchorPem, keepalive: r.keepalive });
+      out.write(nvsImagePath(device.deviceId), encodeKvImage(domains, target.size));
+      out.write(`devices/${device.deviceId}/nvs.csv`, encodeKvCsv(domains));
+      if (device.mqtt.certificate) out.write(`devices/${device.deviceId}/client.crt`, device.mqtt.certificate);
+      r.progress.step(device.deviceId);
+    }
+    r.progress.end();
+
+    const backend = devices.map((d) => backendDevice(d, ledger.settings.auth));
+    out.write("backend/devices.json", backendJson(backend));
+    out.write("backend/devices.csv", backendCsv(backend));
+
+    const subjects = devices.map((d) => ({ username: d.mqtt.username, deviceId: d.deviceId, product: d.product, passwordHash: d.mqtt.passwordHash }));
+    out.write("broker/dynamic-security.json", dynamicSecurityConfig(ledger.service, subjects));
+    const acl = out.path("broker/acl");
+    const passwords = out.path("broker/passwd");
+    const service = ledger.service;
+    out.write("broker/acl", mosquittoAcl(service.username, subjects));
+    if (ledger.settings.auth === "password") {
+      out.write("broker/passwd", mosquittoPasswords([service, ...devices.map((d) => d.mqtt)].map((c) => ({ username: c.username, passwordHash: c.passwordHash as string }))));
+      out.write("broker/service.json", `${JSON.stringify({ url: ledger.settings.brokerUrl, username: service.username, password: service.password }, null, 2)}\n`);
+      out.write("broker/mosquitto.conf", mosquittoConfig("password", { acl, passwords }));
+      out.write("broker/mosquitto-dynsec.conf", mosquittoDynsecConfig("password", { acl, dynsec: out.path("broker/dynamic-security.json") }));
+    } else {
+      const ca = ledger.ca?.certificate as string;
+      out.write(CA_CERT_FILE, ca);
+      out.write("broker/ca.crt", ca);
+      out.write("broker/service.crt", service.certificate as string);
+      out.write("broker/service.key", service.privateKey as string);
+      out.write("broker/service.json", `${JSON.stringify({ url: ledger.settings.brokerUrl, username: service.username, certificate: "service.crt", key: "service.key", ca: "ca.crt" }, null, 2)}\n`);
+      if (ledger.server) {
+        out.write("broker/server.crt", ledger.server.chain);
+        out.write("broker/server.key", ledger.server.privateKey);
+      }
+      const paths = {
+        acl,
+        ca: out.path("broker/ca.crt"),
+        dynsec: out.path("broker/dynamic-security.json"),
+        ...(ledger.server ? { serverCertificate: out.path("broker/server.crt"), serverKey: out.path("broker/server.key") } : {}),
+      };
+      out.write("broker/mosquitto.conf", mosquittoConfig("tls", paths));
+      out.write("broker/mosquitto-dynsec.conf", mosquittoDynsecConfig("tls", paths));
+    }
+
+    const merchants = new Map<string, { merchant: MerchantBinding; devices: string[]; since: string }>();
+    for (const device of devices) {
+      const m = device.merchant;
+      if (!m || (!m.vpa && !m.emvco)) continue;
+      const entry = merchants.get(m.id) ?? { merchant: m, devices: [], since: device.createdAt };
+      entry.devices.push(device.deviceId);
+      if (device.createdAt < entry.since) entry.since = device.createdAt;
+      merchants.set(m.id, entry);
+    }
+    for (const [id, { merchant, devices: ids, since }] of merchants) {
+      out.write(`stickers/${id}.png`, stickerPng(merchantQrPayload(merchant)));
+      const pdf = await stickerPdf(merchant, ids, new Date(since));
+      out.write(`stickers/${id}.pdf`, pdf.bytes);
+      if (pdf.nameOmitted) this.summary.warnings.push(`sticker ${id}: the name ${JSON.stringify(merchant.name)} needs a font the PDF's standard fonts lack; the sticker shows the payment address only`);
+    }
+
+    out.write("flash/commands.txt", flashCommands(devices, target));
+    out.write("flash/flash.sh", flashScript(target), 0o700);
+  }
+}
+
+function flashTarget(request: ProvisionRequest): FlashTarget {
+  let partitions;
+  try {
+    partitions = parsePartitionTable(request.partitionTable.text);
+    const nvs = nvsPartition(partitions, request.partitionTable.source);
+    return { chip: request.chip, offset: nvs.offset, size: nvs.size, baud: request.baud, partitionSource: request.partitionTable.source };
+  } catch (error) {
+    throw new ProvisionError(`${request.partitionTable.source}: ${(error as Error).message}`);
+  }
+}
+
+export async function provision(request: ProvisionRequest): Promise<ProvisionSummary> {
+  if (request.merchants && request.count !== undefined) throw new ProvisionError("use --count or --csv, not both");
+  if (request.count !== undefined && (!Number.isInteger(request.count) || request.count < 1 || request.count > 100_000))
+    throw new ProvisionError(`--count must be a whole number from 1 to 100000, got ${request.count}`);
+  const language = request.language ?? DEFAULT_LANGUAGE;
+  const languageProblem = checkLanguage(language);
+  if (languageProblem) throw new ProvisionError(`--lang: ${languageProblem}`);
+  const target = flashTarget(request);
+
+  const batch = new Batch(request);
+  const previous = readLedger(batch.out);
+  batch.settle(previous);
+  batch.reconcile(slotsFromRequest(request, language));
+  batch.summary.nvs = { offset: target.offset, size: target.size };
+
+  await batch.certificateAuthority();
+  await batch.credentials();
+  await batch.serverCertificate();
+  batch.checkImages(target);
+
+  // Everything is known and checked: now write, the ledger (and a new CA's key) first.
+  batch.out.prepare();
+  if (batch.pendingCaKey) batch.out.write(CA_KEY_FILE, batch.pendingCaKey);
+  writeLedger(batch.out, batch.ledger);
+  await batch.outputs(target);
+  for (const outcome of batch.out.outcomes.values()) batch.summary.files[outcome]++;
+  return batch.summary;
+}
+
+export { InputError, LedgerError };
