@@ -223,6 +223,29 @@ export async function startWebServer(control: SimulatorControl, port = 0): Promi
       });
       return json(res, 202, { transactionId: fields.transactionId });
     }
+    if (path === "/api/charge") {
+      const schemes = body.schemes === undefined ? undefined : Array.isArray(body.schemes) ? (body.schemes as ("upi" | "emv")[]) : undefined;
+      if (body.schemes !== undefined && !schemes) throw new HttpError(400, '"schemes" must be a list of "upi" and "emv"');
+      const seconds = body.expiresInSeconds;
+      if (seconds !== undefined && typeof seconds !== "number") throw new HttpError(400, '"expiresInSeconds" must be a number');
+      const charge = await control.createCharge({
+        deviceId: text(body, "deviceId") as string,
+        amount: text(body, "amount") as string,
+        currency: text(body, "currency", true),
+        expiresInMs: seconds === undefined ? undefined : Math.round(seconds * 1000),
+        schemes,
+      });
+      return json(res, 201, charge);
+    }
+    const chargeAction = /^\/api\/charge\/([A-Za-z0-9._-]{1,25})\/(pay|cancel)$/.exec(path);
+    if (chargeAction) {
+      const [, reference, action] = chargeAction;
+      if (action === "cancel") {
+        await control.cancelCharge(reference);
+        return json(res, 200, { ok: true });
+      }
+      return json(res, 202, await control.payCharge(reference, text(body, "provider") as string, text(body, "amount", true)));
+    }
     if (path === "/api/forge") return json(res, 202, await control.forge(text(body, "deviceId") as string, text(body, "kind") as string));
     if (path === "/api/replay") return json(res, 202, { transactionId: await control.replay(text(body, "deviceId") as string, text(body, "transactionId", true)) });
     if (path === "/api/broker/down" || path === "/api/broker/up") {

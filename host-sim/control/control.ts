@@ -10,12 +10,13 @@ import { currencyInfo, parseAmount } from "../../firmware/money";
 import type { DeviceEvent } from "../device/event-log";
 import { EventLog } from "../device/event-log";
 import type { SimDevice } from "../device/sim-device";
+import { chargesFor, demoEmvFields, payCharge, type ChargeAckMessage, type ChargeService, type ChargeSpec } from "../service/charges";
 import { signConfirmation, type ConfirmationFields } from "../service/confirmation";
-import type { Simulator } from "../simulator";
+import { DEMO_MERCHANT, type Simulator } from "../simulator";
 import { FORGERIES, isForgeryKind } from "./forgery";
-import type { DeviceState, SimState } from "./state";
+import type { ChargeView, DeviceState, SimState } from "./state";
 
-export type { DeviceState, SimState } from "./state";
+export type { ChargeView, DeviceState, SimState } from "./state";
 
 /** A request the simulator cannot carry out as asked: the caller's mistake, told precisely. */
 export class ControlError extends Error {}
@@ -33,7 +34,19 @@ export interface PayRequest {
   transactionId?: string;
 }
 
+export interface ChargeRequest {
+  deviceId: string;
+  amount: string;
+  currency?: string;
+  expiresInMs?: number;
+  /** Which codes to offer; both (UPI first, the function button shows the other) by default. */
+  schemes?: readonly ("upi" | "emv")[];
+  reference?: string;
+}
+
 const SENT_KEPT = 1000;
+const CHARGES_KEPT = 50;
+const CHARGES_SHOWN = 10;
 
 export class SimulatorControl {
   /** The payment service's side: publications, retries, acks, expiries, injected messages. */
@@ -42,11 +55,14 @@ export class SimulatorControl {
   /** What was done to the simulated world: outages, power, buttons, battery. */
   readonly worldLog = new EventLog("simulator");
   readonly #sent = new Map<string, ConfirmationFields>();
+  readonly #charges = new Map<string, ChargeView>();
+  readonly #chargeService: Promise<ChargeService>;
   readonly #screens = new Map<string, string>();
   readonly #events = new Set<(event: DeviceEvent) => void>();
   readonly #frames = new Set<(deviceId: string, frame: number) => void>();
   readonly #stops: (() => void)[] = [];
   #brokerBusy: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(readonly simulator: Simulator) {
     for (const log of this.logs) this.#stops.push(log.listen((event) => this.#emit(event)));
@@ -77,6 +93,17 @@ export class SimulatorControl {
           ...(ack.sequence !== undefined && { seq: ack.sequence }),
         }),
       ),
+    );
+    this.#chargeService = chargesFor(service, (id) => simulator.registry.keyFor(id));
+    this.#chargeService.then(
+      (charges) => {
+        const stop = charges.onAck((ack) => this.#chargeAck(ack));
+        if (this.#closed) stop();
+        else this.#stops.push(stop);
+      },
+      () => {
+        // The service's connection is gone; createCharge reports it to whoever asks.
+      },
     );
     const aedes = simulator.broker?.aedes;
     if (aedes) {
@@ -135,25 +162,21 @@ export class SimulatorControl {
       devices: [...this.simulator.devices.values()].map((device) => this.#deviceState(device)),
       wallets: WALLETS,
       forgeries: Object.entries(FORGERIES).map(([kind, forgery]) => ({ kind, label: forgery.label, expect: forgery.expect })),
-      features: { charges: false, nfc: false },
+      charges: [...this.#charges.values()].reverse().slice(0, CHARGES_SHOWN).map((c) => ({ ...c, codes: { ...c.codes } })),
+      features: { charges: true, nfc: false },
     };
   }
 
   /** A confirmed payment, signed with the device's key, delivered until acked or expired. */
   async pay(request: PayRequest): Promise<ConfirmationFields> {
     this.device(request.deviceId);
-    const code = request.currency ?? "INR";
-    const currency = currencyInfo(code);
-    if (!currency) throw new ControlError(`currency ${JSON.stringify(code)} is not a supported ISO 4217 code`);
-    const amountMinor = parseAmount(String(request.amount), currency.exponent);
-    if (amountMinor === undefined || amountMinor === 0)
-      throw new ControlError(`amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(request.amount)}`);
+    const { currency, amountMinor } = this.#money(request.amount, request.currency ?? "INR");
     if (request.expiresInMs !== undefined && !(Number.isInteger(request.expiresInMs) && request.expiresInMs > 0))
       throw new ControlError(`expiry must be a positive whole number of milliseconds, got ${request.expiresInMs}`);
     const fields = await this.simulator.service.publish({
       deviceId: request.deviceId,
       amountMinor,
-      currency: currency.code,
+      currency,
       provider: request.provider ?? "UPI",
       expiresInMs: request.expiresInMs,
       transactionId: request.transactionId,
@@ -162,15 +185,91 @@ export class SimulatorControl {
     return fields;
   }
 
+  /**
+   * Puts a charge on a QR display; resolves once the device shows it, with the codes on its
+   * screen. A device that refuses it rejects with its reason.
+   */
+  async createCharge(request: ChargeRequest): Promise<ChargeView> {
+    const device = this.device(request.deviceId);
+    if (!device.display) throw new ControlError(`${request.deviceId} has no screen to show a charge on`);
+    const { currency, amountMinor } = this.#money(request.amount, request.currency ?? "INR");
+    if (request.expiresInMs !== undefined && !(Number.isInteger(request.expiresInMs) && request.expiresInMs > 0))
+      throw new ControlError(`expiry must be a positive whole number of milliseconds, got ${request.expiresInMs}`);
+    const schemes = request.schemes ?? ["upi", "emv"];
+    if (schemes.length === 0 || schemes.some((s) => s !== "upi" && s !== "emv")) throw new ControlError(`schemes must be upi, emv or both, got ${JSON.stringify(schemes)}`);
+    const merchant = this.simulator.options.merchant ?? DEMO_MERCHANT;
+    const spec: ChargeSpec = {
+      deviceId: request.deviceId,
+      amountMinor,
+      currency,
+      expiresInMs: request.expiresInMs,
+      ...(request.reference !== undefined && { reference: request.reference }),
+      ...(schemes.includes("upi") && { upi: {} }),
+      ...(schemes.includes("emv") && { emv: demoEmvFields(merchant) }),
+    };
+    const charges = await this.#chargeService;
+    let created;
+    try {
+      created = await charges.create(spec);
+    } catch (error) {
+      if (error instanceof RangeError) throw new ControlError(error.message);
+      throw error;
+    }
+    const view: ChargeView = {
+      reference: created.reference,
+      deviceId: created.deviceId,
+      amount: request.amount,
+      currency,
+      expiresAt: created.expiresAt,
+      codes: created.codes,
+      status: this.#charges.get(created.reference)?.status ?? "shown",
+    };
+    this.#charges.set(view.reference, view);
+    if (this.#charges.size > CHARGES_KEPT) this.#charges.delete(this.#charges.keys().next().value as string);
+    this.serviceLog.event("info", "charge-created", { ref: view.reference, device: view.deviceId, amount: view.amount, cur: currency, codes: Object.keys(view.codes).join(" ") });
+    return { ...view, codes: { ...view.codes } };
+  }
+
+  charge(reference: string): ChargeView | undefined {
+    const view = this.#charges.get(reference);
+    return view && { ...view, codes: { ...view.codes } };
+  }
+
+  /**
+   * The customer pays a charge from a wallet: a confirmation carrying the charge's reference goes
+   * to the QR display that shows it, and, as the merchant's payment service does, one to each
+   * soundbox, which announces it. `amount` other than the charge's makes a mismatch.
+   */
+  async payCharge(reference: string, provider: string, amount?: string): Promise<{ transactionId: string; announcedBy: string[] }> {
+    const view = this.#charges.get(reference);
+    if (!view) throw new ControlError(`no charge ${JSON.stringify(reference)} was created here`);
+    const { amountMinor } = this.#money(amount ?? view.amount, view.currency);
+    const fields = await payCharge(this.simulator.service, { deviceId: view.deviceId, reference, amountMinor, currency: view.currency }, provider, amountMinor);
+    this.#remember(fields);
+    const soundboxes = [...this.simulator.devices.values()].filter((d) => d.options.product === "soundbox").map((d) => d.options.deviceId);
+    await Promise.all(
+      soundboxes.map(async (deviceId) => {
+        // Each device's confirmation is its own delivery; the suffix keeps their ids apart.
+        const copy = await this.simulator.service.publish({ deviceId, amountMinor, currency: view.currency, provider, transactionId: `${fields.transactionId}:${deviceId}`.slice(0, 64) });
+        this.#remember(copy);
+      }),
+    );
+    return { transactionId: fields.transactionId, announcedBy: soundboxes };
+  }
+
+  async cancelCharge(reference: string): Promise<void> {
+    const view = this.#charges.get(reference);
+    if (!view) throw new ControlError(`no charge ${JSON.stringify(reference)} was created here`);
+    const ack = await (await this.#chargeService).cancel(view.deviceId, reference);
+    if (ack.status === "rejected") throw new ControlError(`${view.deviceId} did not cancel ${reference}: ${ack.reason ?? "rejected"}${ack.message ? ` (${ack.message})` : ""}`);
+  }
+
   /** Sends a message the device must refuse; returns its transaction id and the reason expected. */
   async forge(deviceId: string, kind: string, options: { amount?: string; transactionId?: string } = {}): Promise<{ transactionId: string; expect: string }> {
     this.device(deviceId);
     if (!isForgeryKind(kind)) throw new ControlError(`unknown forgery ${JSON.stringify(kind)}; one of ${Object.keys(FORGERIES).join(", ")}`);
     const key = this.#key(deviceId);
-    const currency = currencyInfo("INR") as { exponent: number };
-    const amount = options.amount ?? "500.00";
-    const amountMinor = parseAmount(amount, currency.exponent);
-    if (amountMinor === undefined || amountMinor === 0) throw new ControlError(`amount must be a positive decimal, got ${JSON.stringify(amount)}`);
+    const { amountMinor } = this.#money(options.amount ?? "500.00", "INR");
     const now = Date.now();
     const fields: ConfirmationFields = {
       transactionId: options.transactionId ?? `FORGED-${now.toString(36).toUpperCase()}-${randomBytes(3).toString("hex").toUpperCase()}`,
@@ -281,6 +380,7 @@ export class SimulatorControl {
   }
 
   close(): void {
+    this.#closed = true;
     for (const stop of this.#stops.splice(0)) stop();
     for (const device of this.simulator.devices.values()) if (device.display) device.display.onFrame = undefined;
     this.#events.clear();
@@ -305,6 +405,30 @@ export class SimulatorControl {
       screen: device.display && { state: this.#screens.get(id), width: device.display.width, height: device.display.height, frame: device.display.frames },
       soundbox: device.running ? device.firmware.soundbox?.state : undefined,
     };
+  }
+
+  #money(amount: string, code: string): { currency: string; amountMinor: number } {
+    const currency = currencyInfo(code);
+    if (!currency) throw new ControlError(`currency ${JSON.stringify(code)} is not a supported ISO 4217 code`);
+    const amountMinor = parseAmount(String(amount), currency.exponent);
+    if (amountMinor === undefined || amountMinor === 0)
+      throw new ControlError(`amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(amount)}`);
+    return { currency: currency.code, amountMinor };
+  }
+
+  #chargeAck(ack: ChargeAckMessage): void {
+    const view = ack.reference === undefined ? undefined : this.#charges.get(ack.reference);
+    if (view && ack.status !== "rejected") {
+      view.status = ack.status;
+      if (ack.transactionId) view.transactionId = ack.transactionId;
+    }
+    this.serviceLog.event(ack.status === "rejected" || ack.status === "mismatch" ? "warn" : "info", "charge-ack", {
+      ref: ack.reference ?? "",
+      device: ack.deviceId,
+      status: ack.status,
+      ...(ack.reason && { reason: ack.reason }),
+      ...(ack.transactionId && { txn: ack.transactionId }),
+    });
   }
 
   #key(deviceId: string) {

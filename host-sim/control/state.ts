@@ -31,11 +31,29 @@ export interface ForgeryInfo {
   expect: string;
 }
 
+/** A charge the simulator's service put on a QR display, and how it stands. */
+export interface ChargeView {
+  reference: string;
+  deviceId: string;
+  /** Decimal, in the charge's currency. */
+  amount: string;
+  currency: string;
+  expiresAt: number;
+  /** The codes the device reported showing, exactly. */
+  codes: { upi?: string; emv?: string };
+  /** The device's last word on it: shown, paid, mismatch, expired, cancelled, replaced. */
+  status: string;
+  /** The payment that settled it. */
+  transactionId?: string;
+}
+
 export interface SimState {
   broker: { url: string; embedded: boolean; up: boolean };
   devices: DeviceState[];
   wallets: readonly string[];
   forgeries: ForgeryInfo[];
+  /** The latest charges, newest first. */
+  charges: ChargeView[];
   /** Parts of the simulator that other work adds; the page shows a panel as waiting until they are here. */
   features: { charges: boolean; nfc: boolean };
 }

@@ -27,6 +27,9 @@ export type Action =
   | { kind: "burst"; device: string; count: number; amount: string; currency: string | undefined; provider: string | undefined; overMs: number; as: string | undefined }
   | { kind: "forge"; device: string; forgery: string; as: string | undefined }
   | { kind: "replay"; device: string; txn: Text | undefined; as: string | undefined }
+  | { kind: "charge"; device: string; amount: string; currency: string | undefined; expiresMs: number | undefined; schemes: ("upi" | "emv")[]; as: string | undefined }
+  | { kind: "pay-charge"; charge: Text; provider: string | undefined; amount: string | undefined; as: string | undefined }
+  | { kind: "cancel-charge"; charge: Text }
   | { kind: "broker"; state: "down" | "up" }
   | { kind: "link"; device: string; state: "down" | "up" | "cut" }
   | { kind: "power"; device: string; state: "off" | "on" | "cycle"; offMs: number }
@@ -54,6 +57,7 @@ export type Expectation =
       settleMs: number;
     }
   | { kind: "delivery"; txn: Text; state: string; withinMs: number }
+  | { kind: "charge"; reference: Text; status: string; withinMs: number }
   | { kind: "state"; device: string; state: Matcher; withinMs: number }
   | { kind: "qr"; device: string; qr: Matcher | "none"; withinMs: number };
 

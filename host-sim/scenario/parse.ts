@@ -16,9 +16,10 @@ export class ScenarioSyntaxError extends Error {
 }
 
 const DELIVERY_STATES = ["published", "retrying", "announced", "duplicate", "rejected", "expired"];
+const CHARGE_STATUSES = ["shown", "paid", "mismatch", "expired", "cancelled", "replaced"];
 const EVENT_SOURCES = ["service", "broker", "simulator"];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
-const REFERENCE = /^\$([A-Za-z_][A-Za-z0-9_]{0,31})(?:\.([A-Za-z0-9_]+))?$/;
+const REFERENCE = /^\$([A-Za-z_][A-Za-z0-9_]{0,31})(?:\.([A-Za-z0-9_-]+))?$/;
 const DEFAULT_DEVICES: ScenarioDevice[] = [
   { deviceId: "soundbox-1", product: "soundbox" },
   { deviceId: "qr-display-1", product: "qr-display" },
@@ -234,6 +235,32 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
       as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
     };
   },
+  charge(r, node, path) {
+    const f = r.fields(node, path, ["device", "amount", "currency", "expires", "codes", "as"], ["device", "amount"]);
+    const device = r.device(f.get("device") as Value, join(path, "device"));
+    if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no screen to show a charge on`);
+    const codes = f.has("codes") ? r.oneOf(f.get("codes") as Value, join(path, "codes"), ["upi", "emv", "both"] as const) : "both";
+    return {
+      kind: "charge",
+      device,
+      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
+      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
+      expiresMs: f.has("expires") ? r.duration(f.get("expires") as Value, join(path, "expires")) : undefined,
+      schemes: codes === "both" ? ["upi", "emv"] : [codes],
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  "pay-charge"(r, node, path) {
+    const f = r.fields(node, path, ["charge", "provider", "amount", "as"], ["charge"]);
+    return {
+      kind: "pay-charge",
+      charge: r.text(f.get("charge") as Value, join(path, "charge")),
+      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
+      amount: f.has("amount") ? r.amount(f.get("amount") as Value, join(path, "amount")) : undefined,
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
+  "cancel-charge": (r, node, path) => ({ kind: "cancel-charge", charge: r.text(node, path) }),
   broker: (r, node, path) => ({ kind: "broker", state: r.oneOf(node, path, ["down", "up"] as const) }),
   link(r, node, path) {
     const f = r.fields(node, path, ["device", "state"], ["device", "state"]);
@@ -283,8 +310,8 @@ function expectation(r: Reader, node: Value, path: string, timeoutMs: number): E
   if (!isMap(node)) r.fail(node, path, "must be a map with one of event, delivery, state, qr");
   const keys = (node as YAMLMap).items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ""));
   // The first of these present decides the kind ("state" is also a field of a delivery expectation).
-  const kind = ["event", "delivery", "qr", "state"].find((k) => keys.includes(k));
-  if (!kind) r.fail(node, path, "needs one of event, delivery, qr, state");
+  const kind = ["event", "delivery", "charge", "qr", "state"].find((k) => keys.includes(k));
+  if (!kind) r.fail(node, path, "needs one of event, delivery, charge, qr, state");
   const within = (f: Map<string, Value>) => (f.has("within") ? r.duration(f.get("within") as Value, join(path, "within")) : timeoutMs);
   switch (kind) {
     case "event": {
@@ -321,6 +348,15 @@ function expectation(r: Reader, node: Value, path: string, timeoutMs: number): E
         kind: "delivery",
         txn: r.text(f.get("delivery") as Value, join(path, "delivery")),
         state: r.oneOf(f.get("state") as Value, join(path, "state"), DELIVERY_STATES),
+        withinMs: within(f),
+      };
+    }
+    case "charge": {
+      const f = r.fields(node, path, ["charge", "status", "within"], ["charge", "status"]);
+      return {
+        kind: "charge",
+        reference: r.text(f.get("charge") as Value, join(path, "charge")),
+        status: r.oneOf(f.get("status") as Value, join(path, "status"), CHARGE_STATUSES),
         withinMs: within(f),
       };
     }

@@ -146,6 +146,30 @@ class Run {
         if (action.as) this.bindings.set(action.as, { value: resolved, fields: { txn: resolved, device: action.device } });
         return;
       }
+      case "charge": {
+        const charge = await c.createCharge({ deviceId: action.device, amount: action.amount, currency: action.currency, expiresInMs: action.expiresMs, schemes: action.schemes });
+        if (action.as)
+          this.bindings.set(action.as, {
+            value: charge.reference,
+            fields: { ref: charge.reference, device: charge.deviceId, amount: charge.amount, ...(charge.codes.upi && { upi: charge.codes.upi }), ...(charge.codes.emv && { emv: charge.codes.emv }) },
+          });
+        return;
+      }
+      case "pay-charge": {
+        const reference = this.#one(action.charge);
+        // The transaction id is the service's; the binding is made once it is known.
+        const paying = c.payCharge(reference, action.provider ?? "UPI", action.amount);
+        this.send(number, paying);
+        if (action.as) {
+          const { transactionId, announcedBy } = await paying;
+          const fields: Record<string, string> = { txn: transactionId, ref: reference };
+          for (const deviceId of announcedBy) fields[deviceId] = `${transactionId}:${deviceId}`.slice(0, 64);
+          this.bindings.set(action.as, { value: transactionId, fields });
+        }
+        return;
+      }
+      case "cancel-charge":
+        return c.cancelCharge(this.#one(action.charge));
       case "broker":
         return action.state === "down" ? c.brokerDown() : c.brokerUp();
       case "link":
@@ -171,6 +195,13 @@ class Run {
       case "note":
         return;
     }
+  }
+
+  /** A reference that must name one thing. */
+  #one(text: string): string {
+    const value = this.resolve(text);
+    if (Array.isArray(value)) throw new StepFailure(`${text} names ${value.length} things; this step takes one`);
+    return value;
   }
 
   /** Waits until the expectation holds; throws StepFailure with what was seen if it does not. */
@@ -227,6 +258,14 @@ class Run {
           const report = this.control.simulator.service.delivery(txn);
           if (report?.state === e.state) return { done: true };
           return { done: last, problem: `delivery of ${txn} is ${report ? `${report.state} after ${report.attempts} attempt(s)` : "unknown to the service"}, expected ${e.state} within ${within}` };
+        };
+      }
+      case "charge": {
+        const reference = this.#one(e.reference);
+        return (last = false) => {
+          const charge = this.control.charge(reference);
+          if (charge?.status === e.status) return { done: true };
+          return { done: last, problem: `charge ${reference} is ${charge ? charge.status : "unknown here"}, expected ${e.status} within ${within}` };
         };
       }
       case "state":

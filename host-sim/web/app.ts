@@ -6,6 +6,7 @@
 import type { DeviceEvent } from "../device/event-log";
 import type { SimState } from "../control/state";
 import { say } from "./api";
+import { ChargePanel } from "./charge-panel";
 import { DeviceCard } from "./devices";
 import { EventLogView } from "./event-log";
 import { ServicePanel } from "./service-panel";
@@ -21,6 +22,7 @@ interface Batch {
 const speaker = new Speaker();
 const log = new EventLogView();
 const service = new ServicePanel();
+const charges = new ChargePanel();
 const cards = new Map<string, DeviceCard>();
 
 function render(state: SimState): void {
@@ -35,6 +37,7 @@ function render(state: SimState): void {
     }
   }
   service.update(state);
+  charges.update(state);
 }
 
 function dispatch(events: DeviceEvent[]): void {

@@ -20,10 +20,15 @@ const KEY_LABELS: Record<string, [text: string, name: string]> = {
 };
 const KEY_ORDER = ["volumeDown", "volumeUp", "replay", "function", "power"];
 
+/** What each of the firmware's screens (firmware/qr-display ScreenState) tells a person. */
 const SCREEN_NAMES: Record<string, string> = {
   idle: "idle, merchant QR",
-  success: "payment received",
   "no-merchant": "no merchant configured",
+  charge: "charge, dynamic QR",
+  success: "payment received",
+  mismatch: "paid amount does not match the charge",
+  expired: "charge expired",
+  cancelled: "charge cancelled",
 };
 
 type LedColor = "off" | "green" | "amber" | "red";

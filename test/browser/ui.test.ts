@@ -1,8 +1,9 @@
 /**
  * The simulator's web UI in a real browser (Debian's chromium, headless, through playwright-core):
- * the QR display's canvas, read back from the page and decoded, carries the QR the firmware drew;
- * paying from the page turns it to the success screen, and the soundbox's announcement shows in
- * the event log and plays through the page's speaker. A screenshot is kept in build/artifacts/.
+ * a charge created from the page puts a dynamic QR on the QR display's canvas which, read back
+ * from the page's pixels and decoded, is the charge's payload; paying it as a wallet turns the
+ * screen to success, and the soundbox's announcement shows in the event log and plays through
+ * the page's speaker. A screenshot is kept in build/artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -73,33 +74,53 @@ describe("simulator web UI in chromium", () => {
     expect(await decodeCanvas(page)).toBe("upi://pay?pa=browser.test@okaxis&pn=Browser%20Test%20Cafe&cu=INR");
   });
 
-  it("pays from the page: the QR display shows success, the soundbox announces and the page plays it", async () => {
+  it("creates a charge whose QR, read from the page, is the charge's; paying it shows success and the soundbox announces it", async () => {
     await page.click("#sound");
     expect(await page.getAttribute("#sound", "aria-pressed")).toBe("true");
 
-    await page.selectOption("#pay select[name=deviceId]", "qr-display-1");
-    await page.selectOption("#pay select[name=provider]", "Alipay");
-    await page.fill("#pay input[name=amount]", "149.00");
-    await page.click("#pay button[type=submit]");
-    await page.waitForSelector("canvas[data-screen][data-state=success]");
-    await page.waitForSelector("#pay output[data-outcome=announced]");
-    expect(await decodeCanvas(page)).toBeUndefined();
+    await page.fill("#charge input[name=amount]", "149.00");
+    await page.click("#charge button[type=submit]");
+    await page.waitForSelector("#current-charge [data-status][data-state=shown]");
+    await page.waitForSelector("canvas[data-screen][data-state=charge]");
+    const reference = (await page.getAttribute("#current-charge", "data-ref")) as string;
+    const charge = control.charge(reference);
+    expect(charge?.codes.upi).toMatch(/^upi:\/\/pay\?pa=browser\.test@okaxis&.*am=149\.00/);
+    // The canvas may still show the previous frame for a moment: wait until it shows the charge's.
+    await page.waitForFunction(`Number(document.querySelector("canvas[data-screen]").dataset.frame) >= ${simulator.device("qr-display-1").display!.frames}`);
+    expect(await decodeCanvas(page)).toBe(charge?.codes.upi);
+    expect(await page.textContent("#current-charge [data-code=upi]")).toBe(charge?.codes.upi);
 
-    await page.selectOption("#pay select[name=deviceId]", "soundbox-1");
-    // The provider's clip comes last; the page fetches it when the device starts playing it.
+    await page.selectOption("#current-charge select[name=wallet]", "Alipay");
+    // The provider's clip comes last; the page fetches it when the soundbox starts playing it.
     const lastClip = page.waitForResponse((res) => res.url().endsWith("/clip/prov_alipay.wav") && res.ok(), { timeout: 15_000 });
-    await page.click("#pay button[type=submit]");
-    const row = await page.waitForSelector("#events li[data-name=announced][data-source=soundbox-1]");
+    await page.click("#charge-pay");
+    await page.waitForSelector("canvas[data-screen][data-state=success]");
+    await page.waitForSelector("#current-charge [data-status][data-state=paid]");
+    expect(await decodeCanvas(page)).toBeUndefined();
+    const transactionId = (await page.getAttribute("#charge output", "data-txn")) as string;
+    expect(control.charge(reference)).toMatchObject({ status: "paid", transactionId });
+
+    const row = await page.waitForSelector(`#events li[data-name=announced][data-source=soundbox-1][data-txn="${transactionId}:soundbox-1"]`);
     expect(await row.textContent()).toContain("amount=149.00");
     await lastClip;
     await page.waitForFunction("Number(document.body.dataset.clipsPlayed ?? 0) >= 5");
     expect(clipsFetched.filter((url) => url.includes("/api/device/soundbox-1/clip/")).length).toBeGreaterThanOrEqual(5);
-    expect(await page.textContent(".soundbox [data-caption]")).toMatch(/received one hundred forty.nine rupees on Alipay/i);
+    expect(await page.textContent(".soundbox [data-caption]")).toMatch(/one hundred forty.nine rupees on Alipay/i);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "simulator-ui.png") });
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it("confirms a payment from the pay form, followed to the device's ack", async () => {
+    await page.selectOption("#pay select[name=deviceId]", "soundbox-1");
+    await page.selectOption("#pay select[name=provider]", "WeChat Pay");
+    await page.fill("#pay input[name=amount]", "12.50");
+    await page.click("#pay button[type=submit]");
+    await page.waitForSelector("#pay output[data-outcome=announced]");
+    const transactionId = (await page.getAttribute("#pay output", "data-txn")) as string;
+    await page.waitForSelector(`#events li[data-name=announced][data-txn="${transactionId}"]`);
+  }, 15_000);
 
   it("presses the soundbox's keys through the firmware and shows its LEDs", async () => {
     const soundbox = ".device[data-device=soundbox-1]";

@@ -122,6 +122,25 @@ describe("simulator control", () => {
     expect(control.worldLog.events.map((e) => e.name)).toEqual(expect.arrayContaining(["power-off", "power-on"]));
   });
 
+  it("puts a charge on the QR display, and paying it settles it there and is announced by the soundbox", async () => {
+    const charge = await control.createCharge({ deviceId: DISPLAY, amount: "149.00", schemes: ["upi"] });
+    expect(charge).toMatchObject({ deviceId: DISPLAY, status: "shown", currency: "INR" });
+    expect(charge.codes.upi).toContain(`tr=${charge.reference}`);
+    const announced = control.device(SOUNDBOX).log.waitFor((e) => e.name === "announced" && e.fields.amount === "149.00");
+    const paid = await control.payCharge(charge.reference, "Alipay");
+    expect(paid.announcedBy).toEqual([SOUNDBOX]);
+    expect((await announced).fields.txn).toBe(`${paid.transactionId}:${SOUNDBOX}`);
+    await control.serviceLog.waitFor((e) => e.name === "charge-ack" && e.fields.ref === charge.reference && e.fields.status === "paid");
+    expect(control.charge(charge.reference)).toMatchObject({ status: "paid", transactionId: paid.transactionId });
+
+    const other = await control.createCharge({ deviceId: DISPLAY, amount: "10.00" });
+    await control.cancelCharge(other.reference);
+    expect(control.charge(other.reference)?.status).toBe("cancelled");
+    await expect(control.cancelCharge(other.reference)).rejects.toThrow(/did not cancel/);
+    await expect(control.createCharge({ deviceId: SOUNDBOX, amount: "1" })).rejects.toThrow(/has no screen/);
+    await expect(control.payCharge("NEVER", "UPI")).rejects.toThrow(/no charge "NEVER"/);
+  });
+
   it("reports each screen frame of the QR display", async () => {
     const frames: number[] = [];
     const stop = control.onFrame((id, frame) => id === DISPLAY && frames.push(frame));

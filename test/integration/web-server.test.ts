@@ -111,6 +111,10 @@ describe("web UI server", () => {
     ["a button the device lacks", "/api/device/qr-display-1/button", { button: "replay", pressed: true }, 400, /no "replay" button/],
     ["a button edge without pressed", "/api/device/soundbox-1/button", { button: "replay" }, 400, /"pressed"/],
     ["an unknown action", "/api/device/soundbox-1/explode", {}, 404, /no action explode/],
+    ["a charge on a device without a screen", "/api/charge", { deviceId: "soundbox-1", amount: "1.00" }, 400, /soundbox-1 has no screen/],
+    ["a charge with codes of no scheme", "/api/charge", { deviceId: "qr-display-1", amount: "1.00", schemes: ["bitcoin"] }, 400, /schemes must be upi, emv or both/],
+    ["paying a charge never created", "/api/charge/NOPE/pay", { provider: "UPI" }, 400, /no charge "NOPE" was created here/],
+    ["cancelling a charge never created", "/api/charge/NOPE/cancel", {}, 400, /no charge "NOPE"/],
   ])("refuses %s", async (_what, path, body, status, message) => {
     const res = await post(path, body);
     expect(res.status).toBe(status);

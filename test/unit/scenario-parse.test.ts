@@ -66,7 +66,7 @@ describe("scenario files", () => {
     ["a reference nothing bound", "name: x\nsteps:\n  - expect: { event: announced, txn: $nope }\n", /steps\[0\]\.expect\.txn: \$nope is not bound by an earlier step's "as"/],
     ["a reference bound only later", "name: x\nsteps:\n  - replay: { device: soundbox-1, txn: $late }\n  - pay: { device: soundbox-1, amount: 1, as: late }\n", /steps\[0\]\.replay\.txn: \$late is not bound/],
     ["a name bound twice", "name: x\nsteps:\n  - pay: { device: soundbox-1, amount: 1, as: a }\n  - pay: { device: soundbox-1, amount: 2, as: a }\n", /steps\[1\]\.pay\.as: \$a is already bound/],
-    ["an expectation of nothing", "name: x\nsteps:\n  - expect: { device: soundbox-1 }\n", /steps\[0\]\.expect: needs one of event, delivery, qr, state/],
+    ["an expectation of nothing", "name: x\nsteps:\n  - expect: { device: soundbox-1 }\n", /steps\[0\]\.expect: needs one of event, delivery, charge, qr, state/],
     ["a QR expectation on a soundbox", "name: x\nsteps:\n  - expect: { device: soundbox-1, qr: none }\n", /steps\[0\]\.expect\.device: soundbox-1 has no screen/],
     ["a regular expression that does not compile", "name: x\nsteps:\n  - expect: { event: x, where: { txn: { matches: \"(\" } } }\n", /steps\[0\]\.expect\.where\.txn\.matches: not a regular expression/],
     ["a forgery that does not exist", "name: x\nsteps:\n  - forge: { device: soundbox-1, kind: polite }\n", /steps\[0\]\.forge\.kind: must be one of wrong-key, tampered/],
@@ -77,6 +77,8 @@ describe("scenario files", () => {
     ["a since that is neither start, last-action nor a mark", "name: x\nsteps:\n  - expect: { event: x, since: yesterday }\n", /steps\[0\]\.expect\.since: must be start, last-action or a name set by an earlier mark step/],
     ["a device listed twice", "name: x\ndevices:\n  - { id: a, product: soundbox }\n  - { id: a, product: soundbox }\nsteps:\n  - wait: 1s\n", /bad\.yaml:4:11: devices\[1\]\.id: a is listed twice/],
     ["a device id that cannot be a topic level", "name: x\ndevices:\n  - { id: \"a/b\", product: soundbox }\nsteps:\n  - wait: 1s\n", /devices\[0\]\.id: must be 1-64 of/],
+    ["a charge on a soundbox", "name: x\nsteps:\n  - charge: { device: soundbox-1, amount: 1 }\n", /steps\[0\]\.charge\.device: soundbox-1 has no screen to show a charge on/],
+    ["a charge status that does not exist", "name: x\nsteps:\n  - charge: { device: qr-display-1, amount: 1, as: c }\n  - expect: { charge: $c, status: lost }\n", /steps\[1\]\.expect\.status: must be one of shown, paid/],
     ["a list where a value is compared", "name: x\nsteps:\n  - expect: { device: soundbox-1, state: { buttons: [power] } }\n", /steps\[0\]\.expect\.state\.buttons: lists are not compared/],
   ])("refuses %s, naming where", (_what, text, message) => {
     expect(error(text).message).toMatch(message);
