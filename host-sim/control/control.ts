@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type { ButtonId } from "../../hal/buttons";
 import { currencyInfo, parseAmount } from "../../firmware/money";
+import { LONG_PRESS_MS } from "../../firmware/soundbox/press";
 import type { DeviceEvent } from "../device/event-log";
 import { EventLog } from "../device/event-log";
 import type { SimDevice } from "../device/sim-device";
@@ -62,6 +63,7 @@ export class SimulatorControl {
   readonly #frames = new Set<(deviceId: string, frame: number) => void>();
   readonly #stops: (() => void)[] = [];
   #brokerBusy: Promise<void> = Promise.resolve();
+  readonly #powerHolds = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
   constructor(readonly simulator: Simulator) {
@@ -350,13 +352,33 @@ export class SimulatorControl {
     this.powerOn(deviceId);
   }
 
-  /** One edge of a button, as the UI sends them (press on pointer down, release on pointer up). */
+  /**
+   * One edge of a button, as the UI sends them (press on pointer down, release on pointer up).
+   * The power button is also the board's switch: held for a long press it cuts the power, as
+   * the soundbox's panel describes it (host-sim/device/sim-soundbox.ts).
+   */
   button(deviceId: string, button: string, pressed: boolean): void {
     const device = this.device(deviceId);
     if (!device.buttons.available.includes(button as ButtonId))
       throw new ControlError(`${deviceId} has no ${JSON.stringify(button)} button; it has ${device.buttons.available.join(", ")}`);
+    if (!device.running) {
+      // Letting go of a key that switched the device off is nothing to complain about.
+      if (pressed) throw new ControlError(`${deviceId} is off`);
+      return;
+    }
     device.buttons.set(button as ButtonId, pressed);
     this.worldLog.event("debug", pressed ? "button-down" : "button-up", { device: deviceId, button });
+    if (button !== "power") return;
+    clearTimeout(this.#powerHolds.get(deviceId));
+    this.#powerHolds.delete(deviceId);
+    if (pressed)
+      this.#powerHolds.set(
+        deviceId,
+        setTimeout(() => {
+          this.#powerHolds.delete(deviceId);
+          this.powerOff(deviceId);
+        }, LONG_PRESS_MS),
+      );
   }
 
   /** Press and hold for `holdMs`, then release. */
@@ -381,6 +403,7 @@ export class SimulatorControl {
 
   close(): void {
     this.#closed = true;
+    for (const hold of this.#powerHolds.values()) clearTimeout(hold);
     for (const stop of this.#stops.splice(0)) stop();
     for (const device of this.simulator.devices.values()) if (device.display) device.display.onFrame = undefined;
     this.#events.clear();
@@ -403,7 +426,7 @@ export class SimulatorControl {
       buttons: device.buttons.available,
       counters: device.running ? device.firmware.pipeline.counters : undefined,
       screen: device.display && { state: this.#screens.get(id), width: device.display.width, height: device.display.height, frame: device.display.frames },
-      soundbox: device.running ? device.firmware.soundbox?.state : undefined,
+      soundbox: device.soundbox?.state(),
     };
   }
 

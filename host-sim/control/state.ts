@@ -20,8 +20,18 @@ export interface DeviceState {
   counters: PipelineCounters | undefined;
   /** The last screen the firmware reported, and the framebuffer's size and frame count. */
   screen: { state: string | undefined; width: number; height: number; frame: number } | undefined;
-  /** The soundbox firmware's own state (volume level, speech queue, today's totals) while it runs. */
-  soundbox: SoundboxState | undefined;
+  /** The soundbox firmware's own state (volume level, speech queue, today's totals) and what it said, while it runs. */
+  soundbox: (SoundboxState & { announcements: SpokenView[] }) | undefined;
+}
+
+/** One utterance the soundbox spoke (host-sim/device/sim-soundbox.ts), with its WAV's URL when written. */
+export interface SpokenView {
+  at: number;
+  kind: string;
+  txn?: string;
+  clips: string;
+  volume: number;
+  url?: string;
 }
 
 export interface ForgeryInfo {

@@ -280,7 +280,8 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     return {
       kind: "press",
       device: r.device(f.get("device") as Value, join(path, "device")),
-      button: r.oneOf(f.get("button") as Value, join(path, "button"), ["volumeUp", "volumeDown", "replay", "power", "function"] as const),
+      // "summary" is the soundbox's name for its function button.
+      button: ((b) => (b === "summary" ? "function" : b))(r.oneOf(f.get("button") as Value, join(path, "button"), ["volumeUp", "volumeDown", "replay", "summary", "power", "function"] as const)),
       holdMs: f.has("hold") ? r.duration(f.get("hold") as Value, join(path, "hold")) : 80,
     };
   },

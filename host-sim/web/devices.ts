@@ -11,12 +11,13 @@ import { act, post, say } from "./api";
 import { ScreenView } from "./screen";
 import type { Speaker } from "./speaker";
 
+/** Label, and what a press and a hold (1.5 s) do, as the firmware and the board define them. */
 const KEY_LABELS: Record<string, [text: string, name: string]> = {
-  volumeDown: ["Vol −", "Volume down"],
-  volumeUp: ["Vol +", "Volume up"],
-  replay: ["Replay", "Replay the last announcement"],
-  function: ["Summary", "Today's summary"],
-  power: ["Power", "Power button: says whether the device is connected; turns a switched-off device on"],
+  volumeDown: ["Vol −", "Volume down: one level, says the level"],
+  volumeUp: ["Vol +", "Volume up: one level, says the level"],
+  replay: ["Replay", "Replay: says the latest payments; hold: today's summary"],
+  function: ["Summary", "Summary: says today's total"],
+  power: ["Power", "Power: says whether it is connected; hold: switches off; when off: switches on"],
 };
 const KEY_ORDER = ["volumeDown", "volumeUp", "replay", "function", "power"];
 
@@ -182,6 +183,8 @@ export class DeviceCard {
       }),
     );
 
+    this.#spoken(state);
+
     if (this.screen && state.screen) {
       const name = state.running ? SCREEN_NAMES[state.screen.state ?? ""] ?? state.screen.state ?? "starting" : "dark, device off";
       this.screen.canvas.setAttribute("aria-label", `${state.deviceId} screen: ${name}`);
@@ -194,12 +197,40 @@ export class DeviceCard {
   event(event: DeviceEvent): void {
     const f = event.fields;
     if (event.name === "clip" && typeof f.clip === "string") this.speaker.play(this.#state.deviceId, f.clip, typeof f.volume === "number" ? f.volume : 1);
-    else if (event.name === "announced") {
-      this.#flashStatus("green", `announced ${String(f.amount)} ${String(f.cur)}`);
-      this.#caption(String(f.clips ?? ""));
-    } else if (event.name === "offline-summary") this.#caption(String(f.clips ?? ""));
+    else if (event.name === "announced") this.#flashStatus("green", `announced ${String(f.amount)} ${String(f.cur)}`);
+    // Every utterance (payments, summaries, replays, prompts) is logged as spoken, with its clips.
+    else if (event.name === "spoken") this.#caption(String(f.clips ?? ""));
     else if (event.name === "duplicate") this.#flashStatus("amber", "duplicate ignored");
     else if (event.name === "rejected") this.#flashStatus("red", `rejected: ${String(f.reason)}`);
+  }
+
+  /** The last utterances, each with its WAV (the whole utterance as the device played it) to play again. */
+  #spoken(state: DeviceState): void {
+    const list = this.root.querySelector("[data-spoken]");
+    const said = state.soundbox?.announcements;
+    if (!list || !said) return;
+    const latest = said.slice(-3).reverse();
+    const key = latest.map((a) => `${a.at}${a.url ?? ""}`).join();
+    if ((list as HTMLElement).dataset.key === key) return;
+    (list as HTMLElement).dataset.key = key;
+    list.replaceChildren(
+      ...latest.map((a) => {
+        const li = document.createElement("li");
+        const words = a.clips.split(" ").map((clip) => this.#captions[clip] ?? clip).join(" ");
+        li.title = `${a.kind}: ${words}`;
+        if (a.url) {
+          const play = document.createElement("button");
+          play.type = "button";
+          play.className = "play";
+          play.textContent = "▶";
+          play.title = play.ariaLabel = `Play this ${a.kind} announcement`;
+          play.addEventListener("click", () => void new Audio(a.url).play().catch((error: Error) => say(error.message, "error")));
+          li.append(play, " ");
+        }
+        li.append(`${a.kind}: ${words}`);
+        return li;
+      }),
+    );
   }
 
   #caption(clips: string): void {

@@ -7,7 +7,7 @@ import type { DeviceEvent } from "../device/event-log";
 
 const PIPELINE = new Set([
   "published", "retrying", "received", "verified", "journaled", "announced", "duplicate", "rejected", "acked",
-  "expired", "late", "offline-summary", "recovered", "forged", "replayed", "wav-written", "screen",
+  "expired", "late", "offline-summary", "spoken", "recovered", "forged", "replayed", "wav-written", "screen",
   "charge-created", "charge-shown", "charge-ack", "charge-mismatch", "charge-expired", "charge-rejected",
   "broker-down", "broker-up", "link-down", "link-up", "link-cut", "power-off", "power-on", "connected", "disconnected",
 ]);
@@ -15,7 +15,7 @@ const ROWS = 500;
 
 function describe(fields: DeviceEvent["fields"]): string {
   return Object.entries(fields)
-    .filter(([name]) => name !== "file" && name !== "clips")
+    .filter(([name]) => name !== "file" && name !== "clips" && name !== "url")
     .map(([name, value]) => `${name}=${String(value)}`)
     .join(" ");
 }
@@ -81,9 +81,9 @@ export class EventLogView {
       link.setAttribute("aria-label", `Show only events of ${txn}`);
       li.append(" ", link);
     }
-    if (event.name === "wav-written" && txn) {
+    if (event.name === "wav-written" && typeof event.fields.url === "string" && event.fields.url.startsWith("/api/")) {
       const wav = document.createElement("a");
-      wav.href = `/api/device/${encodeURIComponent(event.device)}/announcement/${encodeURIComponent(txn)}.wav`;
+      wav.href = event.fields.url;
       wav.textContent = "WAV";
       wav.title = "The whole announcement as the device played it";
       li.append(" ", wav);
