@@ -14,8 +14,8 @@ export interface IndianForms {
   count?(count: number, scale: Scale, followed: boolean): string[];
   /** The scale word after `count`. */
   scale?(scale: Scale, count: number, followed: boolean): string[];
-  /** `digit` hundred (1..9), `followed` when tens or units come after. */
-  hundreds?(digit: number, followed: boolean): string[];
+  /** `digit` hundred (1..9), `followed` when tens or units come after, `preceded` after a thousand, lakh or crore. */
+  hundreds?(digit: number, followed: boolean, preceded: boolean): string[];
   /** 1..99 at the end of the number. */
   rest?(n: number, afterHundreds: boolean): string[];
 }
@@ -53,7 +53,7 @@ export function indianNumbers(forms: IndianForms): (n: number) => string[] {
     }
     const digit = Math.floor(belowThousand / 100);
     const last = belowThousand % 100;
-    if (digit > 0) push(out, hundreds(digit, last > 0));
+    if (digit > 0) push(out, hundreds(digit, last > 0, belowThousand !== n));
     if (last > 0) push(out, rest(last, digit > 0));
   }
 

@@ -17,8 +17,8 @@ function say(code: string, amountMinor: number, currency = INR, provider = "UPI"
   return language.payment({ amountMinor, currency, provider }).join(" ");
 }
 
-check("the languages", () => {
-  equal(LANGUAGES.map((l) => l.code).sort().join(" "), "bn cmn en-in gu hi id kn mr or pa te th");
+check("fourteen languages", () => {
+  equal(LANGUAGES.map((l) => l.code).sort().join(" "), "bn cmn en-in gu hi id kn ml mr or pa ta te th");
 });
 
 check("Hindi: lakh and crore, hundreds as one word, provider first", () => {
@@ -40,6 +40,19 @@ check("Telugu: one thousand without one, plural and joining scale words, ఒక"
   equal(say("te", 1_000_00), "prov_upi on thousand1 rupees received");
   equal(say("te", 21_500_00), "prov_upi on n20 oka thousand_c h5 rupees received");
   equal(say("te", 2_00_000_00), "prov_upi on n2 lakhs rupees received");
+});
+
+check("Tamil: 250 is not 200 + 50; counts before ஆயிரம் lose their last vowel", () => {
+  equal(say("ta", 250_00), "prov_upi on h2c n50 rupees received");
+  equal(say("ta", 200_00), "prov_upi on h2 rupees received");
+  equal(say("ta", 21_000_00), "prov_upi on c20 t1 thousand rupees received");
+  equal(say("ta", 1_00_000_00), "prov_upi on oru lakh rupees received");
+});
+
+check("Malayalam: joining forms, counts before ആയിരം, ഒരുനൂറ് after a thousand", () => {
+  equal(say("ml", 1_100_00), "prov_upi on thousand_c h1o rupees received");
+  equal(say("ml", 21_000_00), "prov_upi on s20 v1 thousand rupees received");
+  equal(say("ml", 85_00), "prov_upi on n85 rupees received");
 });
 
 check("Kannada: joining forms", () => {
