@@ -7,12 +7,13 @@ import type { Command } from "./cli/command";
 import { cmdCommand } from "./cli/cmd";
 import { payCommand } from "./cli/pay";
 import { provisionCommand } from "./cli/provision";
+import { qrCommand } from "./cli/qr";
 import { releaseCommand } from "./cli/release";
 import { runCommand } from "./cli/run";
 import { sayCommand } from "./cli/say";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand];
+const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand, qrCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 

@@ -61,8 +61,10 @@ export interface TextLine {
   scale: number;
   minScale?: number;
   color: number;
-  /** A critical line (an amount) is never cut: if it does not fit, the layout fails. */
+  /** A critical line (an amount, a reference, the time left) is never cut: if it does not fit, the layout fails. */
   critical?: boolean;
+  /** The line whose size matters most (the amount): a landscape layout gives up QR size for it. */
+  primary?: boolean;
 }
 
 export interface PlacedText {
@@ -167,21 +169,23 @@ function deepestShrink(lines: readonly TextLine[]): number {
 
 /**
  * Lays out a screen. The QR gets at least the preferred module size if the text, made smaller
- * one step at a time, leaves room for it; failing that, at least the minimum module size, again
- * with the largest text that allows it. Within a step, the QR takes all the room left.
+ * one step at a time, leaves room for it; failing that, at least the minimum module size. In
+ * landscape, where the text column narrows as the QR grows, the amount's size comes before the
+ * QR's beyond that. Within those limits, the QR takes all the room left.
  */
 export function layoutScreen(request: LayoutRequest): ScreenLayout {
   const { symbolSize } = request;
   const deepest = deepestShrink([...request.above, ...request.below]);
-  const floors = [request.minModulePixels];
-  if (request.preferredModulePixels !== undefined && request.preferredModulePixels > request.minModulePixels) floors.unshift(request.preferredModulePixels);
+  const preferred = Math.max(request.minModulePixels, request.preferredModulePixels ?? request.minModulePixels);
+  const floors = preferred > request.minModulePixels ? [preferred, request.minModulePixels] : [request.minModulePixels];
+  const portraitQr = symbolSize !== undefined && request.width <= request.height;
   let failure: LayoutError | undefined;
-  for (const floor of floors) {
+  for (const floor of portraitQr ? floors : [request.minModulePixels]) {
     for (let level = 0; level <= deepest; level++) {
       const shrunk = { ...request, minModulePixels: floor, above: shrink(request.above, level), below: shrink(request.below, level) };
       try {
         if (symbolSize === undefined) return textOnly(shrunk);
-        return request.width > request.height ? landscape(shrunk, symbolSize) : portrait(shrunk, symbolSize);
+        return portraitQr ? portrait(shrunk, symbolSize) : landscape(shrunk, symbolSize, preferred);
       } catch (error) {
         if (!(error instanceof LayoutError)) throw error;
         failure = error;
@@ -221,29 +225,50 @@ function portrait(request: LayoutRequest, symbolSize: number): ScreenLayout {
   return { qr, banner: bannerStrip(request, 0, width), texts };
 }
 
-function landscape(request: LayoutRequest, symbolSize: number): ScreenLayout {
+interface Candidate {
+  scale: number;
+  above: TextLine[];
+  below: TextLine[];
+  /** Larger is better, compared in order. */
+  rank: number[];
+}
+
+function landscape(request: LayoutRequest, symbolSize: number, preferred: number): ScreenLayout {
   const { width, height, banner } = request;
   const modules = symbolSize + 2 * QUIET_ZONE_MODULES;
   const largest = Math.floor(height / modules);
   if (largest < request.minModulePixels) throw tooSmall(request, symbolSize, height);
+  let best: Candidate | undefined;
   for (let scale = largest; scale >= request.minModulePixels; scale--) {
-    const extent = modules * scale;
-    const panelX = extent + MARGIN;
-    const panelWidth = width - panelX - MARGIN;
+    const panelWidth = width - modules * scale - 2 * MARGIN;
     if (panelWidth <= 0) continue;
     const above = fitAll(request.above, panelWidth);
     const below = fitAll(request.below, panelWidth);
     if (!above || !below) continue;
     if (banner + stackHeight(above) + stackHeight(below) + 3 * MARGIN > height) continue;
-    const texts: PlacedText[] = [];
-    stack(above, panelX, banner + MARGIN, panelWidth, texts);
-    stack(below, panelX, height - MARGIN - stackHeight(below), panelWidth, texts);
-    const qr = placeQr(symbolSize, { x: 0, y: 0, width: extent, height }, request.minModulePixels) as QrPlacement;
-    return { qr, banner: bannerStrip(request, extent, width - extent), texts };
+    const primary = [...above, ...below].find((line) => line.primary)?.scale ?? 0;
+    const textScales = [...above, ...below].reduce((sum, line) => sum + line.scale, 0);
+    const rank = [scale >= preferred ? 1 : 0, primary, scale, textScales];
+    if (!best || isBetter(rank, best.rank)) best = { scale, above, below, rank };
   }
-  throw new LayoutError(
-    `a ${symbolSize}-module QR at ${request.minModulePixels} or more pixels per module leaves no room for the amount beside it on ${width}x${height}`,
-  );
+  if (!best) {
+    throw new LayoutError(
+      `a ${symbolSize}-module QR at ${request.minModulePixels} or more pixels per module leaves no room for the amount beside it on ${width}x${height}`,
+    );
+  }
+  const extent = modules * best.scale;
+  const panelX = extent + MARGIN;
+  const panelWidth = width - panelX - MARGIN;
+  const texts: PlacedText[] = [];
+  stack(best.above, panelX, banner + MARGIN, panelWidth, texts);
+  stack(best.below, panelX, height - MARGIN - stackHeight(best.below), panelWidth, texts);
+  const qr = placeQr(symbolSize, { x: 0, y: 0, width: extent, height }, best.scale) as QrPlacement;
+  return { qr, banner: bannerStrip(request, extent, width - extent), texts };
+}
+
+function isBetter(rank: readonly number[], than: readonly number[]): boolean {
+  for (let i = 0; i < rank.length; i++) if (rank[i] !== than[i]) return rank[i] > than[i];
+  return false;
 }
 
 function tooSmall(request: LayoutRequest, symbolSize: number, side: number): LayoutError {

@@ -88,8 +88,8 @@ export function chargeScreen(charge: ChargeText, remainingMs: number): ScreenCon
   return {
     background: Colors.white,
     above: [
-      { text: moneyText(charge.amountMinor, charge.currency), scale: 4, minScale: 2, color: Colors.black, critical: true },
-      { text: `Ref ${charge.reference}`, scale: 2, minScale: 1, color: Colors.grey },
+      { text: moneyText(charge.amountMinor, charge.currency), scale: 4, minScale: 2, color: Colors.black, critical: true, primary: true },
+      { text: `Ref ${charge.reference}`, scale: 2, minScale: 1, color: Colors.grey, critical: true },
     ],
     below: [
       { text: scheme, scale: 2, minScale: 1, color: Colors.black },
@@ -99,7 +99,7 @@ export function chargeScreen(charge: ChargeText, remainingMs: number): ScreenCon
 }
 
 export function countdownLine(remainingMs: number): TextLine {
-  return { text: `Pay within ${countdownText(remainingMs)}`, scale: 2, minScale: 1, color: remainingMs < 30_000 ? Colors.red : Colors.grey };
+  return { text: `${countdownText(remainingMs)} left`, scale: 2, minScale: 1, color: remainingMs < 30_000 ? Colors.red : Colors.grey, critical: true };
 }
 
 export interface PaidText {

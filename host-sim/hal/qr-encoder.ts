@@ -1,15 +1,38 @@
 /**
- * The host's QR encoder with the device's semantics (Moddable `qrcode`, Nayuki's generator with
- * boosted error correction): take the smallest version that fits at level M, then the highest
- * level (H, then Q) that still fits in that version. Built on the npm `qrcode` package.
+ * The host's QR encoder with the device's semantics (Moddable `qrcode`, Nayuki's qrcodegen): the
+ * whole text in one segment of the narrowest mode that holds it (numeric, alphanumeric, else
+ * UTF-8 bytes), the smallest version that fits at error correction M, then the highest level
+ * (H, then Q) that still fits in that version. Built on the npm `qrcode` package, an encoder
+ * independent of hal/memory's, so each checks the other.
  */
 import QRCode from "qrcode";
 import type { QrSymbolView } from "../../hal/display";
 import { QrTooLargeError, type QrEncoder } from "../../hal/qr";
 
-function create(input: string | Uint8Array, level: "M" | "Q" | "H", version?: number) {
-  const segments = typeof input === "string" ? [{ data: Buffer.from(input, "utf8"), mode: "byte" as const }] : [{ data: Buffer.from(input), mode: "byte" as const }];
-  return QRCode.create(segments, { errorCorrectionLevel: level, ...(version ? { version } : {}) });
+type Level = "L" | "M" | "Q" | "H";
+const ALPHANUMERIC = /^[0-9A-Z $%*+\-./:]*$/;
+
+/** The single segment qrcodegen's encodeText would make. */
+function segment(input: string | Uint8Array): QRCode.QRCodeSegment {
+  if (typeof input !== "string") return { data: Buffer.from(input), mode: "byte" };
+  if (/^[0-9]*$/.test(input)) return { data: input, mode: "numeric" };
+  if (ALPHANUMERIC.test(input)) return { data: input, mode: "alphanumeric" };
+  return { data: Buffer.from(input, "utf8"), mode: "byte" };
+}
+
+export interface HostQrOptions {
+  level?: Level;
+  version?: number;
+  mask?: number;
+}
+
+/** One symbol at exactly the given level (and version and mask, when given). */
+export function hostQrSymbol(input: string | Uint8Array, options: HostQrOptions = {}) {
+  return QRCode.create([segment(input)], {
+    errorCorrectionLevel: options.level ?? "M",
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.mask === undefined ? {} : { maskPattern: options.mask as QRCode.QRCodeMaskPattern }),
+  });
 }
 
 export const hostQrEncoder: QrEncoder = {
@@ -17,7 +40,7 @@ export const hostQrEncoder: QrEncoder = {
     const bytes = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.length;
     let base;
     try {
-      base = create(input, "M");
+      base = hostQrSymbol(input);
     } catch {
       throw new QrTooLargeError(bytes, maxVersion);
     }
@@ -25,7 +48,7 @@ export const hostQrEncoder: QrEncoder = {
     let symbol = base;
     for (const level of ["H", "Q"] as const) {
       try {
-        symbol = create(input, level, base.version);
+        symbol = hostQrSymbol(input, { level, version: base.version });
         break;
       } catch {
         // does not fit at this level in the same version: try the next lower one

@@ -8,7 +8,7 @@ import { crc16CcittFalse, crcHex } from "../../firmware/qr/crc16";
 import { buildMpm, encodeMpmObjects, MpmError, mpmTemplate, parseMpm, type MpmBuild, type MpmProblem } from "../../firmware/qr/emvco";
 import { writeObject } from "../../firmware/qr/tlv";
 
-const vectors = JSON.parse(readFileSync("/work/shared/vectors/emvco-mpm.json", "utf8")) as { valid: { source: string; payload: string }[]; crc_check: { input: string; crc16_ccitt_false: string } };
+const vectors = (JSON.parse(readFileSync("test/fixtures/qr-vectors.json", "utf8")).emvco) as { valid: { source: string; payload: string }[]; crc_check: { input: string; crc16_ccitt_false: string } };
 const SPEC_SAMPLE = vectors.valid[0].payload;
 
 /** Recomputes tag 63 after a change, so a test breaks exactly one rule. */

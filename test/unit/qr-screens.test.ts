@@ -25,8 +25,8 @@ const RESOLUTIONS = [
   [480, 320],
 ] as const;
 
-const vectors = JSON.parse(readFileSync("/work/shared/vectors/emvco-mpm.json", "utf8")) as { valid: { payload: string }[] };
-const upiVectors = JSON.parse(readFileSync("/work/shared/vectors/upi.json", "utf8")) as { valid: string[] };
+const vectors = (JSON.parse(readFileSync("test/fixtures/qr-vectors.json", "utf8")).emvco) as { valid: { payload: string }[] };
+const upiVectors = (JSON.parse(readFileSync("test/fixtures/qr-vectors.json", "utf8")).upi) as { valid: string[] };
 const STATIC = buildUpi({ pa: "chai.corner@okicici", pn: "Chai Corner & Co", cu: "INR" });
 const LONG_EMV = buildMpm({
   initiation: "dynamic",

@@ -6,7 +6,7 @@ import { describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { buildUpi, encodeUpiParams, parseUpi, upiEncode, UpiError, type UpiProblem } from "../../firmware/qr/upi";
 
-const vectors = JSON.parse(readFileSync("/work/shared/vectors/upi.json", "utf8")) as { valid: string[] };
+const vectors = (JSON.parse(readFileSync("test/fixtures/qr-vectors.json", "utf8")).upi) as { valid: string[] };
 
 function errors(link: string): UpiProblem[] {
   return parseUpi(link).problems.filter((p) => p.severity === "error");
