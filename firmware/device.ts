@@ -196,6 +196,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
         operatorKey: config.operatorPublicKey,
         publishTap: (payload) => session.publish(topics.tap, payload, 1),
         paymentLink: () => qr?.current()?.upiLink ?? staticLink,
+        currentCharge: () => qr?.current(),
       })
     : undefined;
   soundbox?.start();

@@ -10,6 +10,8 @@ import { SimDevice } from "./device/sim-device";
 import { Registry } from "./registry";
 import { ensureReleaseKey, releaseKeyDir } from "./release/keys";
 import { PaymentService, type PaymentServiceOptions } from "./service/payment-service";
+import { ensureProvisioningKey } from "./nfc/operator-key";
+import { SimulatorNfc } from "./nfc/simulator-nfc";
 
 export interface SimulatorOptions {
   stateDir: string;
@@ -60,6 +62,7 @@ export class Simulator {
     const devices = new Map<string, SimDevice>();
     const wanted: NonNullable<SimulatorOptions["devices"]> = options.devices ?? DEFAULT_DEVICES;
     const updateKey = ensureReleaseKey(releaseKeyDir(options.stateDir));
+    const nfcOperatorKey = ensureProvisioningKey(options.stateDir).publicKeyHex;
     for (const { deviceId, product, screen } of wanted) {
       const registered = registry.ensure(deviceId, product, language);
       const device = new SimDevice({
@@ -77,15 +80,25 @@ export class Simulator {
         updateKey,
         updateHealthMs: options.updates?.healthMs,
         updateTrialBoots: options.updates?.trialBoots,
+        nfcOperatorKey,
       });
       devices.set(deviceId, device);
     }
     // The service's delivery state lives beside the registry, so a restart resumes its retries.
     const service = await PaymentService.connect(brokerUrl, (id) => registry.keyFor(id), { stateDir: options.stateDir, ...options.service });
     const simulator = new Simulator(options, brokerUrl, broker, registry, devices, service);
+    simulator.#nfc = await SimulatorNfc.attach(simulator);
     for (const device of devices.values()) device.start();
     writeFileSync(join(options.stateDir, "broker.json"), JSON.stringify({ url: brokerUrl, pid: process.pid }));
     return simulator;
+  }
+
+  #nfc: SimulatorNfc | undefined;
+
+  /** NFC: tags held to the QR displays, taps at the payment service (host-sim/nfc/simulator-nfc.ts). */
+  get nfc(): SimulatorNfc {
+    if (!this.#nfc) throw new Error("the simulator is not started");
+    return this.#nfc;
   }
 
   device(deviceId: string): SimDevice {

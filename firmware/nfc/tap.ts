@@ -4,11 +4,14 @@
  * the device, tagged with the device key over the "tap" domain.
  *
  *   envelope  {v: 1, kid, body: bstr, tag: HMAC-SHA256(key, "payterm/v1/tap" || 0x00 || body)}
- *   body      {v: 1, dev, at, n: bstr(8), uid: bstr, kind, atqa, sak, ndef?: bstr, err?: text, big?: uint}
+ *   body      {v: 1, dev, at, n: bstr(8), uid: bstr, kind, atqa, sak, ndef?: bstr, err?: text, big?: uint,
+ *              chg?: {ref, amt, cur}}
  *
  * `n` is a random nonce: the service refuses a body it has seen (a replayed tap), and `at` bounds
  * how long it remembers. `ndef` is the message as read (also when it failed to decode, with
- * `err`); a message over MAX_TAP_NDEF_BYTES is left out and its size given as `big`.
+ * `err`); a message over MAX_TAP_NDEF_BYTES is left out and its size given as `big`. `chg` is
+ * the charge the display was offering when the card was tapped: the service may settle it with
+ * the card as the payment instrument, and confirms it as any other payment.
  */
 import type { Crypto } from "../../hal/crypto";
 import { encodeCbor, type CborMap } from "../protocol/cbor";
@@ -25,26 +28,35 @@ export interface SigningKey {
   key: Uint8Array;
 }
 
+/** The charge on offer when the tap came. */
+export interface TappedCharge {
+  reference: string;
+  amountMinor: number;
+  currency: string;
+}
+
 export interface TapContext {
   deviceId: string;
   /** Wall time, ms since the epoch. */
   at: number;
   crypto: Crypto;
   key: SigningKey;
+  charge: TappedCharge | undefined;
 }
 
-export function tapBody(tag: TagInfo, deviceId: string, at: number, nonce: Uint8Array): CborMap {
+export function tapBody(tag: TagInfo, deviceId: string, at: number, nonce: Uint8Array, charge?: TappedCharge): CborMap {
   const body: CborMap = { v: TAP_VERSION, dev: deviceId, at, n: nonce, uid: tag.uid, kind: tag.kind, atqa: tag.atqa, sak: tag.sak };
   if (tag.ndef) {
     if (tag.ndef.length <= MAX_TAP_NDEF_BYTES) body.ndef = tag.ndef;
     else body.big = tag.ndef.length;
   }
   if (tag.ndefError && tag.ndefError.code !== "not-ndef") body.err = tag.ndefError.code;
+  if (charge) body.chg = { ref: charge.reference, amt: charge.amountMinor, cur: charge.currency };
   return body;
 }
 
 /** The envelope published on the tap topic. */
 export function encodeTap(tag: TagInfo, context: TapContext): Uint8Array {
-  const body = encodeCbor(tapBody(tag, context.deviceId, context.at, context.crypto.randomBytes(TAP_NONCE_BYTES)));
+  const body = encodeCbor(tapBody(tag, context.deviceId, context.at, context.crypto.randomBytes(TAP_NONCE_BYTES), context.charge));
   return encodeCbor({ v: 1, kid: context.key.keyId, body, tag: messageTag(context.crypto, context.key.key, "tap", body) });
 }

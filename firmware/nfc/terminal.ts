@@ -16,7 +16,7 @@ import { buildUpi, UpiError } from "../qr/upi";
 import type { NfcError } from "./errors";
 import { applyProvisioning, findProvisioningRecord, lastAppliedSeq, ProvisioningError, verifyProvisioning } from "./provisioning-tag";
 import { NfcReader, type NfcReaderOptions, type TagInfo } from "./reader";
-import { encodeTap, type SigningKey } from "./tap";
+import { encodeTap, type SigningKey, type TappedCharge } from "./tap";
 
 /** The merchant's static UPI link from the config, as the display's idle code has it; undefined if it cannot be made. */
 export function merchantUpiLink(config: Pick<DeviceConfig, "merchantVpa" | "merchantName">): string | undefined {
@@ -41,6 +41,8 @@ export interface NfcTerminalOptions {
   publishTap(payload: Uint8Array): void;
   /** The link phones should open now (the charge on offer, or the static one); undefined for none. */
   paymentLink(): string | undefined;
+  /** The charge on offer, named in a tap so the service can settle it with the card. */
+  currentCharge(): TappedCharge | undefined;
   /** Reader tuning (timings, sizes); callbacks are the terminal's own. */
   reader?: Omit<Partial<NfcReaderOptions>, "transport" | "timers" | "onArrive" | "onLeave" | "onPresented" | "onError">;
 }
@@ -121,7 +123,7 @@ export class NfcTerminal {
       return;
     }
     const { hal } = this.#o;
-    this.#o.publishTap(encodeTap(tag, { deviceId: hal.system.deviceId, at: hal.clock.now(), crypto: hal.crypto, key }));
+    this.#o.publishTap(encodeTap(tag, { deviceId: hal.system.deviceId, at: hal.clock.now(), crypto: hal.crypto, key, charge: this.#o.currentCharge() }));
   }
 
   /**

@@ -25,6 +25,8 @@ import { EventLog } from "./event-log";
 import { FileUpdateStorage } from "../hal/update-slots";
 import { buildSimImage, readSimImageHeader, type SimImageHeader } from "../release/sim-image";
 import { SimSoundbox } from "./sim-soundbox";
+import type { HostInterface } from "../nfc/pn532-sim";
+import { SimulatedNfc } from "../nfc/simulated-nfc";
 
 export const FIRMWARE_VERSION = "0.1.0-sim";
 /** A simulated image with the "crash" fault resets this long after power-on (a watchdog reset). */
@@ -60,6 +62,10 @@ export interface SimDeviceOptions {
   /** How long a trial boot waits to be connected and subscribed (firmware default: 2 minutes). */
   updateHealthMs?: number;
   updateTrialBoots?: number;
+  /** The operator's key for NFC provisioning tags (hex of the uncompressed P-256 point). */
+  nfcOperatorKey?: string;
+  /** The bus between the QR display and its PN532 (I2C on the payterm_qr board). */
+  nfcBus?: HostInterface;
 }
 
 export class SimDevice {
@@ -75,6 +81,13 @@ export class SimDevice {
   readonly display: FramebufferDisplay | undefined;
   /** The soundbox's panel and speaker (buttons, WAVs, state); undefined on a QR display. */
   readonly soundbox: SimSoundbox | undefined;
+  /**
+   * The QR display's PN532 and what can be held to it (host-sim/nfc): `nfc.placeTag(kind)`,
+   * `nfc.removeTag()`, `nfc.phone.reads`. Its own timers: it is powered with the board, not the
+   * firmware, and a reboot of the firmware reconnects to it.
+   */
+  readonly nfc: SimulatedNfc | undefined;
+  #nfcBooted = false;
 
   constructor(readonly options: SimDeviceOptions) {
     this.log = new EventLog(options.deviceId);
@@ -82,6 +95,7 @@ export class SimDevice {
     const screen = options.screen ?? { width: 240, height: 320 };
     this.display = options.product === "qr-display" ? new FramebufferDisplay(screen.width, screen.height) : undefined;
     this.soundbox = options.product === "soundbox" ? new SimSoundbox(this, options.voice, options.wavDir) : undefined;
+    this.nfc = options.product === "qr-display" ? new SimulatedNfc({ timers: new NodeTimers(), bus: options.nfcBus ?? "i2c" }) : undefined;
   }
 
   get running(): boolean {
@@ -157,6 +171,12 @@ export class SimDevice {
       updateTrialBoots: o.updateTrialBoots,
     };
     if (this.#update) hal.update = this.#update;
+    if (this.nfc) {
+      // Every boot after the first comes after a power cut or reset of the board, PN532 included.
+      hal.nfc = this.nfc.reconnect(this.#nfcBooted);
+      this.#nfcBooted = true;
+      defaults.operatorKey = o.nfcOperatorKey;
+    }
     // An image built not to reach the broker: nothing listens on port 1.
     if (image.fault === "offline") defaults.brokerPort = 1;
     this.#device = startDevice(hal, defaults);

@@ -154,11 +154,18 @@ describe("phones tapping the display during a charge", () => {
     r.nfc.placeTag("phone");
     r.run(2000);
     r.nfc.removeTag();
+    // A card tapped now names the charge, so the service can settle it with the card.
+    r.tap("card-uid4");
+    expect(open(r.taps[0]).chg).toEqual({ ref: "R-42", amt: 25000, cur: "INR" });
     charge({ ref: "R-42", op: "cancel" });
     r.run(1500);
     r.nfc.placeTag("phone");
     r.run(2000);
     expect(r.nfc.phone.reads.map((read) => read.uri)).toEqual([link, STATIC_LINK]);
+    r.nfc.removeTag();
+    r.run(2000);
+    r.tap("card-uid4");
+    expect(open(r.taps[1]).chg).toBeUndefined();
   });
 });
 
