@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { projectRoot } from "../paths";
 import { InputError, LedgerError, provision, ProvisionError, type ProvisionRequest, type ProvisionSummary } from "../provision/provision";
 import { PRODUCTS, type AuthMode } from "../provision/model";
+import { readP256PublicKey } from "../provision/p256-key";
 import { progressOn } from "../provision/progress";
 import { parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
@@ -48,7 +49,8 @@ export const provisionCommand: Command = {
   usage: [
     "payterm provision --out DIR (--count N --product soundbox|qr-display | --csv MERCHANTS.csv) --broker mqtt[s]://HOST:PORT",
     "                  [--lang CODE] [--tls [--ca-cert FILE --ca-key FILE] [--server-name HOST]...] [--broker-ca FILE]",
-    "                  [--rotate] [--partitions FILE] [--chip esp32] [--baud N] [--id-prefix pt] [--service-user NAME]",
+    "                  [--release-key release.pub.hex] [--nfc-key FILE] [--rotate] [--partitions FILE] [--chip esp32] [--baud N]",
+    "                  [--id-prefix pt] [--service-user NAME] [--keepalive S] [--cert-days N]",
   ],
   async run(args) {
     const o = parseFlags(args, {
@@ -72,6 +74,8 @@ export const provisionCommand: Command = {
       "service-user": { type: "string" },
       keepalive: { type: "string" },
       "cert-days": { type: "string" },
+      "release-key": { type: "string" },
+      "nfc-key": { type: "string" },
     });
     if (!o.out) throw new UsageError("--out DIR is required: where the batch's files go (created with mode 0700)");
     if (o.csv && o.count) throw new UsageError("use --count or --csv, not both");
@@ -86,6 +90,16 @@ export const provisionCommand: Command = {
     if (o["ca-cert"] && auth !== "tls") throw new UsageError("--ca-cert issues client certificates: it needs --tls");
     if (!CHIPS.includes(o.chip)) throw new UsageError(`--chip must be one of ${CHIPS.join(", ")}, got ${JSON.stringify(o.chip)}`);
     const partitions = o.partitions ?? DEFAULT_PARTITION_TABLE;
+    const publicKey = (flag: "release-key" | "nfc-key") => {
+      const file = o[flag];
+      if (file === undefined) return undefined;
+      try {
+        return readP256PublicKey(readInput(file, flag), `--${flag} ${file}`);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError((error as Error).message);
+      }
+    };
 
     const request: ProvisionRequest = {
       out: resolve(o.out),
@@ -104,6 +118,8 @@ export const provisionCommand: Command = {
       baud: integer(o.baud, "baud", 9600, 5_000_000) ?? 921_600,
       idPrefix: o["id-prefix"],
       serviceUser: o["service-user"],
+      releaseKey: publicKey("release-key"),
+      nfcKey: publicKey("nfc-key"),
       keepalive: integer(o.keepalive, "keepalive", 10, 1200) ?? 60,
       certificateDays: integer(o["cert-days"], "cert-days", 1, 36_500) ?? 3650,
       now: new Date(),

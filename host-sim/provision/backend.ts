@@ -9,7 +9,7 @@ import { isValidDeviceId } from "../../firmware/protocol/topics";
 import { formatCsv, parseCsv } from "./csv";
 import { merchantQrPayload } from "./merchant-qr";
 import { PRODUCTS, type AuthMode, type DeviceRecord } from "./model";
-import { pemToDer } from "./tls/certificates";
+import { pemToDer } from "./pem";
 
 export const BACKEND_FORMAT = "payterm-devices/1";
 

@@ -13,7 +13,7 @@ import type { BrokerAddress } from "./broker-url";
 import { merchantQrPayload } from "./merchant-qr";
 import type { KvDomains } from "./nvs/kv-image";
 import type { DeviceRecord } from "./model";
-import { pemToDer } from "./tls/certificates";
+import { pemToDer } from "./pem";
 
 /** The config key that names each blob of the tls domain. */
 const TLS_REFERENCES: Record<string, string> = { ca: "tlsCa", cert: "tlsCert", key: "tlsKey" };
@@ -30,6 +30,9 @@ export interface DeviceNvsOptions {
   /** The CA the device trusts for the broker's certificate, PEM, when the broker speaks TLS. */
   trustAnchorPem?: string;
   keepalive: number;
+  /** Uncompressed P-256 points the firmware verifies signatures with. */
+  releaseKey?: Uint8Array;
+  nfcKey?: Uint8Array;
 }
 
 export function deviceDomains(device: DeviceRecord, options: DeviceNvsOptions): KvDomains {
@@ -43,6 +46,9 @@ export function deviceDomains(device: DeviceRecord, options: DeviceNvsOptions): 
     ["keepalive", options.keepalive],
     ["lang", device.language],
   ];
+  // Read by firmware/config.ts as updatePublicKey and operatorPublicKey.
+  if (options.releaseKey) config.push(["updKey", buffer(options.releaseKey)]);
+  if (options.nfcKey) config.push(["opKey", buffer(options.nfcKey)]);
   const tls: [string, KvValue][] = [];
   const { mqtt } = device;
   if (mqtt.password !== undefined) config.push(["user", mqtt.username], ["pass", mqtt.password]);

@@ -55,6 +55,9 @@ export interface BatchSettings {
   auth: AuthMode;
   idPrefix: string;
   serviceUser: string;
+  /** The operator's release key (config/updKey) and NFC provisioning-tag key (config/opKey), hex of the P-256 point. */
+  releaseKeyHex?: string;
+  nfcKeyHex?: string;
 }
 
 export interface CaRecord {

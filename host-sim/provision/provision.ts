@@ -10,10 +10,11 @@
  * derived from it, so a run cut short is completed by running it again, which rebuilds the same
  * files from the same identities.
  */
+import { availableParallelism } from "node:os";
 import type { Product } from "../../hal/system";
 import { backendCsv, backendDevice, backendJson } from "./backend";
 import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
-import { deviceDomains } from "./device-nvs";
+import { deviceDomains, type DeviceNvsOptions } from "./device-nvs";
 import { OutputDir, type WriteOutcome } from "./files";
 import { flashCommands, flashScript, nvsImagePath, type FlashTarget } from "./flash";
 import { ID_PREFIX, newDeviceId, newHmacKeyHex, newPassword, nextKeyId } from "./identity";
@@ -26,14 +27,10 @@ import { encodeKvCsv, encodeKvImage } from "./nvs/kv-image";
 import { nvsPartition, parsePartitionTable } from "./partition-table";
 import type { Progress } from "./progress";
 import { stickerPdf, stickerPng } from "./sticker";
-import {
-  generateCa,
-  issueClientCertificate,
-  issueServerCertificate,
-  issuedBy,
-  loadCa,
-  type CertificateAuthority,
-} from "./tls/certificates";
+import type { CertificateAuthority } from "./tls/certificates";
+
+/** The X.509 code loads only for TLS batches: it takes longer to load than a password batch takes to make. */
+const tlsTools = () => import("./tls/certificates");
 
 export class ProvisionError extends Error {}
 
@@ -59,6 +56,9 @@ export interface ProvisionRequest {
   baud: number;
   idPrefix?: string;
   serviceUser?: string;
+  /** Uncompressed P-256 points (readP256PublicKey) for config/updKey and config/opKey; kept from the ledger when absent. */
+  releaseKey?: Uint8Array;
+  nfcKey?: Uint8Array;
   keepalive: number;
   certificateDays: number;
   now: Date;
@@ -160,9 +160,15 @@ class Batch {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(serviceUser)) throw new ProvisionError(`--service-user must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(serviceUser)}`);
     if (previous && previous.settings.serviceUser !== serviceUser && !r.rotate)
       throw new ProvisionError(`the service account is ${previous.settings.serviceUser}; renaming it replaces its credentials: add --rotate`);
+    const hex = (key: Uint8Array | undefined) => (key ? Buffer.from(key).toString("hex") : undefined);
+    const settings: Ledger["settings"] = { brokerUrl, auth, idPrefix, serviceUser };
+    const releaseKeyHex = hex(r.releaseKey) ?? previous?.settings.releaseKeyHex;
+    const nfcKeyHex = hex(r.nfcKey) ?? previous?.settings.nfcKeyHex;
+    if (releaseKeyHex) settings.releaseKeyHex = releaseKeyHex;
+    if (nfcKeyHex) settings.nfcKeyHex = nfcKeyHex;
     this.ledger = {
       format: 1,
-      settings: { brokerUrl, auth, idPrefix, serviceUser },
+      settings,
       service: previous?.service ?? { username: serviceUser },
       // A batch that moves to passwords has no use for its CA or broker certificate any more.
       ca: auth === "tls" ? previous?.ca : undefined,
@@ -256,6 +262,7 @@ class Batch {
     const r = this.request;
     if (this.ledger.settings.auth !== "tls") return;
     const recorded = this.ledger.ca;
+    const { generateCa, issuedBy, loadCa } = await tlsTools();
     if (r.ca) {
       try {
         this.ca = await loadCa(r.ca.certificatePem, r.ca.privateKeyPem);
@@ -290,24 +297,30 @@ class Batch {
     const fresh = [...this.fresh];
     const total = fresh.length + (this.freshService ? 1 : 0);
     if (total === 0) return;
-    const tls = this.ledger.settings.auth === "tls";
-    r.progress.begin(total, tls ? "certificates" : "credentials");
+    const issue = this.ledger.settings.auth === "tls" ? (await tlsTools()).issueClientCertificate : undefined;
+    r.progress.begin(total, issue ? "certificates" : "credentials");
     const make = async (username: string): Promise<BrokerCredentials> => {
-      if (!tls) {
+      if (!issue) {
         const password = newPassword();
         return { username, password, passwordHash: hashPassword(password) };
       }
-      const issued = await issueClientCertificate(this.ca as CertificateAuthority, username, r.now, r.certificateDays);
+      const issued = await issue(this.ca as CertificateAuthority, username, r.now, r.certificateDays);
       return { username, certificate: issued.certificatePem, privateKey: issued.privateKeyPem };
     };
-    for (const device of fresh) {
+    const jobs: (() => Promise<void>)[] = fresh.map((device) => async () => {
       device.mqtt = await make(device.deviceId);
       r.progress.step(device.deviceId);
-    }
-    if (this.freshService) {
-      this.ledger.service = await make(this.ledger.settings.serviceUser);
-      r.progress.step(this.ledger.settings.serviceUser);
-    }
+    });
+    if (this.freshService)
+      jobs.push(async () => {
+        this.ledger.service = await make(this.ledger.settings.serviceUser);
+        r.progress.step(this.ledger.settings.serviceUser);
+      });
+    // WebCrypto makes RSA keys on libuv's thread pool: one worker per core keeps them all busy.
+    const workers = Array.from({ length: Math.min(availableParallelism(), jobs.length) }, async () => {
+      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
+    });
+    await Promise.all(workers);
     r.progress.end();
   }
 
@@ -316,6 +329,7 @@ class Batch {
     const names = this.request.serverNames;
     if (!names || names.length === 0) return;
     if (this.ledger.settings.auth !== "tls" || !this.ca) throw new ProvisionError("--server-name issues a broker certificate from the operator CA: it needs --tls");
+    const { issueServerCertificate, issuedBy } = await tlsTools();
     const recorded = this.ledger.server;
     if (recorded && !this.request.rotate && recorded.names.join(",") === names.join(",") && (await issuedBy(recorded.chain, this.ca.certificate))) return;
     const issued = await issueServerCertificate(this.ca, names, this.request.now, this.request.certificateDays);
@@ -329,11 +343,19 @@ class Batch {
     const trustAnchorPem = this.trustAnchor();
     for (const device of this.ledger.devices) {
       try {
-        encodeKvImage(deviceDomains(device, { broker: this.broker, trustAnchorPem, keepalive: this.request.keepalive }), target.size);
+        encodeKvImage(deviceDomains(device, this.nvsOptions(trustAnchorPem)), target.size);
       } catch (error) {
         throw new ProvisionError(`${device.deviceId}: ${(error as Error).message}`);
       }
     }
+  }
+
+  nvsOptions(trustAnchorPem: string | undefined): DeviceNvsOptions {
+    const { releaseKeyHex, nfcKeyHex } = this.ledger.settings;
+    const options: DeviceNvsOptions = { broker: this.broker, trustAnchorPem, keepalive: this.request.keepalive };
+    if (releaseKeyHex) options.releaseKey = new Uint8Array(Buffer.from(releaseKeyHex, "hex"));
+    if (nfcKeyHex) options.nfcKey = new Uint8Array(Buffer.from(nfcKeyHex, "hex"));
+    return options;
   }
 
   trustAnchor(): string | undefined {
@@ -351,7 +373,7 @@ class Batch {
 
     r.progress.begin(devices.length, "NVS images");
     for (const device of devices) {
-      const domains = deviceDomains(device, { broker: this.broker, trustAnchorPem, keepalive: r.keepalive });
+      const domains = deviceDomains(device, this.nvsOptions(trustAnchorPem));
       out.write(nvsImagePath(device.deviceId), encodeKvImage(domains, target.size));
       out.write(`devices/${device.deviceId}/nvs.csv`, encodeKvCsv(domains));
       if (device.mqtt.certificate) out.write(`devices/${device.deviceId}/client.crt`, device.mqtt.certificate);

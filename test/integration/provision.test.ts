@@ -33,6 +33,7 @@ import { silentProgress } from "../../host-sim/provision/progress";
 import { Registry } from "../../host-sim/registry";
 import { PaymentService } from "../../host-sim/service/payment-service";
 import { freePort, Mosquitto } from "../support/mosquitto";
+import { TestCa } from "../support/tls-certs";
 
 const PARTITIONS = join(import.meta.dirname, "..", "..", "hal", "moddable", "partitions.csv");
 
@@ -49,6 +50,46 @@ function readImage(out: string, deviceId: string): Image {
 
 function config(image: Image, key: string): KvValue | undefined {
   return image.kv.get(CONFIG_DOMAIN, key);
+}
+
+interface Booted {
+  log: EventLog;
+  stop(): void;
+}
+
+/**
+ * Boots the real soundbox firmware on the host HAL with `image` as its whole NVS: the defaults
+ * point nowhere, so only what provisioning wrote can get it to the broker. Resolves once connected.
+ */
+async function bootFromImage(image: Image): Promise<Booted> {
+  const deviceId = provisionedDeviceId(image.kv) as string;
+  const log = new EventLog(deviceId);
+  const timers = new NodeTimers();
+  const audio = new RecordingAudio(new VoicePack("en-in"), () => {});
+  const hal: Hal = {
+    clock: nodeClock,
+    timers,
+    kv: image.kv,
+    mqtt: new MqttJsTransport(),
+    crypto: nodeCrypto,
+    buttons: new SimButtons(["power"]),
+    power: new MemoryPower(),
+    network: new MemoryNetwork(),
+    system: { deviceId, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
+    log,
+    audio,
+  };
+  const connected = log.waitFor((e) => e.name === "connected", 10_000);
+  const device: Device = startDevice(hal, { brokerHost: "unprovisioned.invalid", brokerPort: 1, brokerTls: false, language: "hi", keepalive: 600 });
+  await connected;
+  return {
+    log,
+    stop: () => {
+      device.stop();
+      audio.flush();
+      timers.clearAll();
+    },
+  };
 }
 
 /** The SUBACK return codes for a set of subscriptions (mqtt.js rejects when any is 0x80). */
@@ -79,12 +120,9 @@ describe("provisioning round trip: NVS image -> simulated device -> mosquitto wi
   let summary: ProvisionSummary;
   let broker: Mosquitto;
   let service: PaymentService;
-  let device: Device;
-  let timers: NodeTimers;
-  let audio: RecordingAudio;
+  let booted: Booted;
   let a: Image;
   let b: Image;
-  let log: EventLog;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "payterm-provision-"));
@@ -124,33 +162,11 @@ describe("provisioning round trip: NVS image -> simulated device -> mosquitto wi
     expect(account.url).toBe(broker.url);
     service = await PaymentService.connect(account.url, (id) => registry.keyFor(id), { clientId: account.username, username: account.username, password: account.password });
 
-    // Boot device A from its image alone: the defaults point nowhere, so only NVS can make it work.
-    const deviceId = provisionedDeviceId(a.kv) as string;
-    log = new EventLog(deviceId);
-    timers = new NodeTimers();
-    audio = new RecordingAudio(new VoicePack("en-in"), () => {});
-    const hal: Hal = {
-      clock: nodeClock,
-      timers,
-      kv: a.kv,
-      mqtt: new MqttJsTransport(),
-      crypto: nodeCrypto,
-      buttons: new SimButtons(["power"]),
-      power: new MemoryPower(),
-      network: new MemoryNetwork(),
-      system: { deviceId, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
-      log,
-      audio,
-    };
-    const connected = log.waitFor((e) => e.name === "connected", 10_000);
-    device = startDevice(hal, { brokerHost: "unprovisioned.invalid", brokerPort: 1, brokerTls: false, language: "hi-in", keepalive: 600 });
-    await connected;
+    booted = await bootFromImage(a);
   });
 
   afterAll(async () => {
-    device?.stop();
-    audio?.flush();
-    timers?.clearAll();
+    booted?.stop();
     await service?.close();
     await broker?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -168,7 +184,7 @@ describe("provisioning round trip: NVS image -> simulated device -> mosquitto wi
   });
 
   it("boots the firmware from the image: it connects with the image's credentials and announces a signed payment", async () => {
-    const announced = log.waitFor((e) => e.name === "announced");
+    const announced = booted.log.waitFor((e) => e.name === "announced");
     const fields = await service.publish({ deviceId: a.deviceId, amountMinor: 25000, currency: "INR", provider: "UPI" });
     expect(await service.waitForAck(fields.transactionId)).toMatchObject({ status: "announced", deviceId: a.deviceId });
     expect((await announced).fields.txn).toBe(fields.transactionId);
@@ -187,7 +203,7 @@ describe("provisioning round trip: NVS image -> simulated device -> mosquitto wi
     try {
       await client.subscribeAsync({ [`pt/v1/${a.deviceId}/#`]: { qos: 1 }, "pt/v1/+/pay": { qos: 1 }, [deviceTopics(b.deviceId).payments]: { qos: 1 } });
       // A forged confirmation from B: the broker drops a publish the ACL does not allow.
-      const rejected = log.waitFor((e) => e.name === "received", 1500).then(
+      const rejected = booted.log.waitFor((e) => e.name === "received", 1500).then(
         () => "delivered",
         () => "not delivered",
       );
@@ -275,6 +291,121 @@ describe("the same batch on mosquitto's dynamic-security plugin (broker/mosquitt
     } finally {
       await client.endAsync(true);
       await service.endAsync(true);
+    }
+  });
+});
+
+describe("a batch with client certificates (--tls) on mosquitto with the generated TLS settings", () => {
+  let dir: string;
+  let out: string;
+  let broker: Mosquitto;
+  let service: PaymentService;
+  let booted: Booted;
+  let a: Image;
+  let b: Image;
+  let ledgerDevices: { deviceId: string; mqtt: { certificate?: string; privateKey?: string } }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "payterm-provision-tls-"));
+    out = join(dir, "batch");
+    const port = await freePort();
+    await provision({
+      out,
+      count: 2,
+      product: "soundbox",
+      brokerUrl: `mqtts://127.0.0.1:${port}`,
+      auth: "tls",
+      serverNames: ["127.0.0.1"],
+      rotate: false,
+      partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },
+      chip: "esp32",
+      baud: 921600,
+      keepalive: 30,
+      certificateDays: 365,
+      now: new Date(),
+      progress: silentProgress,
+    });
+    const [first, second] = readBackendImport(readFileSync(join(out, "backend", "devices.json"), "utf8"), "devices.json");
+    a = readImage(out, first.deviceId);
+    b = readImage(out, second.deviceId);
+    ledgerDevices = (JSON.parse(readFileSync(join(out, "provision.json"), "utf8")) as { devices: typeof ledgerDevices }).devices;
+    broker = await Mosquitto.start([`user ${userInfo().username}`, readFileSync(join(out, "broker", "mosquitto.conf"), "utf8")].join("\n"), port);
+    const registry = new Registry(join(dir, "state"));
+    registry.importDevices(readBackendImport(readFileSync(join(out, "backend", "devices.json"), "utf8"), "devices.json"));
+    const broker_ = (name: string) => readFileSync(join(out, "broker", name), "utf8");
+    service = await PaymentService.connect(`mqtts://127.0.0.1:${port}`, (id) => registry.keyFor(id), {
+      clientId: "payterm-service",
+      tls: { ca: broker_("ca.crt"), cert: broker_("service.crt"), key: broker_("service.key") },
+    });
+    booted = await bootFromImage(a);
+  });
+
+  afterAll(async () => {
+    booted?.stop();
+    await service?.close();
+    await broker?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("boots the firmware from its image: TLS to the broker with the image's CA, certificate and key, and announces a payment", async () => {
+    const announced = booted.log.waitFor((e) => e.name === "announced");
+    const fields = await service.publish({ deviceId: a.deviceId, amountMinor: 9900, currency: "INR", provider: "UPI" });
+    expect(await service.waitForAck(fields.transactionId)).toMatchObject({ status: "announced", deviceId: a.deviceId });
+    expect((await announced).fields.txn).toBe(fields.transactionId);
+  });
+
+  it("lets device B's certificate reach its own topics but delivers it nothing of A's", async () => {
+    const mine = ledgerDevices.find((d) => d.deviceId === b.deviceId) as (typeof ledgerDevices)[number];
+    const ca = readFileSync(join(out, "broker", "ca.crt"), "utf8");
+    const client = mqtt.connect(broker.url.replace("mqtt:", "mqtts:"), {
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      clientId: b.deviceId,
+      ca,
+      cert: mine.mqtt.certificate,
+      key: mine.mqtt.privateKey,
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+    const seen: string[] = [];
+    client.on("message", (topic) => seen.push(topic));
+    try {
+      await client.subscribeAsync({ [`pt/v1/${a.deviceId}/#`]: { qos: 1 }, [deviceTopics(b.deviceId).payments]: { qos: 1 } });
+      const fields = await service.publish({ deviceId: a.deviceId, amountMinor: 100, currency: "INR", provider: "UPI" });
+      await service.waitForAck(fields.transactionId);
+      const own = new Promise<void>((resolve) => client.on("message", (topic) => topic === deviceTopics(b.deviceId).payments && resolve()));
+      await service.client.publishAsync(deviceTopics(b.deviceId).payments, Buffer.from("for B"), { qos: 1 });
+      await own;
+      expect(seen).toEqual([deviceTopics(b.deviceId).payments]);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it("refuses a client whose certificate comes from another CA", async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), "payterm-provision-other-"));
+    try {
+      const impostor = TestCa.create(otherDir, "impostor").issue(a.deviceId);
+      const client = mqtt.connect(broker.url.replace("mqtt:", "mqtts:"), {
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+        clientId: `${a.deviceId}-x`,
+        ca: readFileSync(join(out, "broker", "ca.crt"), "utf8"),
+        cert: impostor.cert,
+        key: impostor.key,
+      });
+      const outcome = await new Promise<string>((resolve) => {
+        client.once("connect", () => resolve("connected"));
+        client.once("error", (error) => resolve(`refused: ${error.message}`));
+        client.once("close", () => resolve("refused: closed"));
+      });
+      await client.endAsync(true);
+      expect(outcome).toMatch(/^refused/);
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
     }
   });
 });

@@ -150,11 +150,6 @@ export function issueServerCertificate(ca: CertificateAuthority, names: readonly
   ]);
 }
 
-/** The certificate's DER bytes, for the device's NVS (Moddable's TLS takes DER). */
-export function pemToDer(pem: string): Uint8Array {
-  return new Uint8Array(x509.PemConverter.decodeFirst(pem));
-}
-
 export function certificateOf(pem: string): X509.X509Certificate {
   return new x509.X509Certificate(pem);
 }
