@@ -246,6 +246,11 @@ export async function startWebServer(control: SimulatorControl, port = 0): Promi
       }
       return json(res, 202, await control.payCharge(reference, text(body, "provider") as string, text(body, "amount", true)));
     }
+    if (path === "/api/command") {
+      const args = body.args === undefined ? [] : body.args;
+      if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) throw new HttpError(400, '"args" must be a list of NAME=VALUE strings');
+      return json(res, 200, await control.command(text(body, "deviceId") as string, text(body, "name") as string, args as string[]));
+    }
     if (path === "/api/forge") return json(res, 202, await control.forge(text(body, "deviceId") as string, text(body, "kind") as string));
     if (path === "/api/replay") return json(res, 202, { transactionId: await control.replay(text(body, "deviceId") as string, text(body, "transactionId", true)) });
     if (path === "/api/broker/down" || path === "/api/broker/up") {

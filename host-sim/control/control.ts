@@ -8,9 +8,13 @@ import { randomBytes } from "node:crypto";
 import type { ButtonId } from "../../hal/buttons";
 import { currencyInfo, parseAmount } from "../../firmware/money";
 import { LONG_PRESS_MS } from "../../firmware/soundbox/press";
+import { COMMAND_NAME } from "../../firmware/commands/command";
 import type { DeviceEvent } from "../device/event-log";
 import { EventLog } from "../device/event-log";
 import type { SimDevice } from "../device/sim-device";
+import { nextKeyId, parseCommandArgs } from "../cli/cmd";
+import { UsageError } from "../cli/args";
+import type { CommandResult } from "../service/command";
 import { chargesFor, demoEmvFields, payCharge, type ChargeAckMessage, type ChargeService, type ChargeSpec } from "../service/charges";
 import { signConfirmation, type ConfirmationFields } from "../service/confirmation";
 import { DEMO_MERCHANT, type Simulator } from "../simulator";
@@ -266,6 +270,43 @@ export class SimulatorControl {
     if (ack.status === "rejected") throw new ControlError(`${view.deviceId} did not cancel ${reference}: ${ack.reason ?? "rejected"}${ack.message ? ` (${ack.message})` : ""}`);
   }
 
+  /**
+   * Sends the device a signed command and resolves with its result. `args` are NAME=VALUE words
+   * as `payterm cmd` takes them. rotate-key makes a fresh random key, as the CLI does, and the
+   * registry signs with it once the device says ok.
+   */
+  async command(deviceId: string, name: string, args: string[] = [], expiresInMs = 30_000): Promise<CommandResult> {
+    this.device(deviceId);
+    if (!COMMAND_NAME.test(name)) throw new ControlError(`command names are ${COMMAND_NAME.source}, got ${JSON.stringify(name)}`);
+    let parsed;
+    try {
+      parsed = parseCommandArgs(args, undefined);
+    } catch (error) {
+      if (error instanceof UsageError) throw new ControlError(error.message);
+      throw error;
+    }
+    const service = this.simulator.service;
+    this.serviceLog.event("info", "command", { device: deviceId, name, args: args.join(" ") });
+    let result: CommandResult;
+    if (name === "rotate-key") {
+      const { grace, ...rest } = parsed;
+      if (Object.keys(rest).length > 0 || (grace !== undefined && typeof grace !== "number"))
+        throw new ControlError("rotate-key takes only grace=SECONDS here (the simulator makes the key)");
+      const next = { keyId: nextKeyId(this.#key(deviceId).keyId), key: new Uint8Array(randomBytes(32)) };
+      result = await service.rotateKey(deviceId, next, { expiresInMs, ...(grace === undefined ? {} : { graceSeconds: grace }) });
+      if (result.status === "ok") this.simulator.registry.setKey(deviceId, next);
+    } else {
+      result = await service.command(deviceId, name, parsed, { expiresInMs });
+    }
+    this.serviceLog.event(result.status === "ok" ? "info" : "warn", "command-result", {
+      device: deviceId,
+      name,
+      status: result.status,
+      ...(result.reason && { reason: result.reason }),
+    });
+    return result;
+  }
+
   /** Sends a message the device must refuse; returns its transaction id and the reason expected. */
   async forge(deviceId: string, kind: string, options: { amount?: string; transactionId?: string } = {}): Promise<{ transactionId: string; expect: string }> {
     this.device(deviceId);
@@ -427,6 +468,7 @@ export class SimulatorControl {
       counters: device.running ? device.firmware.pipeline.counters : undefined,
       screen: device.display && { state: this.#screens.get(id), width: device.display.width, height: device.display.height, frame: device.display.frames },
       soundbox: device.soundbox?.state(),
+      commands: device.running ? device.firmware.commands.names() : [],
     };
   }
 

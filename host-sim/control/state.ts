@@ -20,6 +20,8 @@ export interface DeviceState {
   counters: PipelineCounters | undefined;
   /** The last screen the firmware reported, and the framebuffer's size and frame count. */
   screen: { state: string | undefined; width: number; height: number; frame: number } | undefined;
+  /** The commands the firmware has registered (config, replay...), while it runs. */
+  commands: string[];
   /** The soundbox firmware's own state (volume level, speech queue, today's totals) and what it said, while it runs. */
   soundbox: (SoundboxState & { announcements: SpokenView[] }) | undefined;
 }

@@ -30,6 +30,7 @@ export type Action =
   | { kind: "charge"; device: string; amount: string; currency: string | undefined; expiresMs: number | undefined; schemes: ("upi" | "emv")[]; as: string | undefined }
   | { kind: "pay-charge"; charge: Text; provider: string | undefined; amount: string | undefined; as: string | undefined }
   | { kind: "cancel-charge"; charge: Text }
+  | { kind: "command"; device: string; name: string; args: string[]; status: "ok" | "rejected" | "duplicate"; as: string | undefined }
   | { kind: "broker"; state: "down" | "up" }
   | { kind: "link"; device: string; state: "down" | "up" | "cut" }
   | { kind: "power"; device: string; state: "off" | "on" | "cycle"; offMs: number }

@@ -261,6 +261,27 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     };
   },
   "cancel-charge": (r, node, path) => ({ kind: "cancel-charge", charge: r.text(node, path) }),
+  command(r, node, path) {
+    const f = r.fields(node, path, ["device", "name", "args", "status", "as"], ["device", "name"]);
+    const args: string[] = [];
+    if (f.has("args")) {
+      const argsNode = f.get("args") as Value;
+      if (!isMap(argsNode)) r.fail(argsNode, join(path, "args"), "must map argument names to values");
+      for (const pair of (argsNode as YAMLMap).items) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : "";
+        const value = r.scalar((pair.value ?? null) as Value, join(path, `args.${name}`));
+        args.push(`${name}=${value === null ? "null" : String(value)}`);
+      }
+    }
+    return {
+      kind: "command",
+      device: r.device(f.get("device") as Value, join(path, "device")),
+      name: r.string(f.get("name") as Value, join(path, "name")),
+      args,
+      status: f.has("status") ? r.oneOf(f.get("status") as Value, join(path, "status"), ["ok", "rejected", "duplicate"] as const) : "ok",
+      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+    };
+  },
   broker: (r, node, path) => ({ kind: "broker", state: r.oneOf(node, path, ["down", "up"] as const) }),
   link(r, node, path) {
     const f = r.fields(node, path, ["device", "state"], ["device", "state"]);

@@ -170,6 +170,17 @@ class Run {
       }
       case "cancel-charge":
         return c.cancelCharge(this.#one(action.charge));
+      case "command": {
+        const result = await c.command(action.device, action.name, action.args);
+        if (result.status !== action.status)
+          throw new StepFailure(`${action.device} answered ${action.name} with ${result.status}${result.reason ? ` (${result.reason}${result.detail ? `: ${result.detail}` : ""})` : ""}, expected ${action.status}`);
+        if (action.as) {
+          const fields: Record<string, string> = { status: result.status };
+          for (const [name, value] of Object.entries(result.result ?? {})) fields[name] = typeof value === "object" ? JSON.stringify(value) : String(value);
+          this.bindings.set(action.as, { value: result.id ?? action.name, fields });
+        }
+        return;
+      }
       case "broker":
         return action.state === "down" ? c.brokerDown() : c.brokerUp();
       case "link":

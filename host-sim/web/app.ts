@@ -7,6 +7,7 @@ import type { DeviceEvent } from "../device/event-log";
 import type { SimState } from "../control/state";
 import { say } from "./api";
 import { ChargePanel } from "./charge-panel";
+import { CommandPanel } from "./command-panel";
 import { DeviceCard } from "./devices";
 import { EventLogView } from "./event-log";
 import { ServicePanel } from "./service-panel";
@@ -23,6 +24,7 @@ const speaker = new Speaker();
 const log = new EventLogView();
 const service = new ServicePanel();
 const charges = new ChargePanel();
+const commands = new CommandPanel();
 const cards = new Map<string, DeviceCard>();
 
 function render(state: SimState): void {
@@ -38,6 +40,7 @@ function render(state: SimState): void {
   }
   service.update(state);
   charges.update(state);
+  commands.update(state);
 }
 
 function dispatch(events: DeviceEvent[]): void {

@@ -8,7 +8,7 @@ import type { DeviceEvent } from "../device/event-log";
 const PIPELINE = new Set([
   "published", "retrying", "received", "verified", "journaled", "announced", "duplicate", "rejected", "acked",
   "expired", "late", "offline-summary", "spoken", "recovered", "forged", "replayed", "wav-written", "screen",
-  "charge-created", "charge-shown", "charge-ack", "charge-mismatch", "charge-expired", "charge-rejected",
+  "command", "command-result", "charge-created", "charge-shown", "charge-ack", "charge-mismatch", "charge-expired", "charge-rejected",
   "broker-down", "broker-up", "link-down", "link-up", "link-cut", "power-off", "power-on", "connected", "disconnected",
 ]);
 const ROWS = 500;

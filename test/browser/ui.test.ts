@@ -120,6 +120,12 @@ describe("simulator web UI in chromium", () => {
     await page.waitForSelector("#pay output[data-outcome=announced]");
     const transactionId = (await page.getAttribute("#pay output", "data-txn")) as string;
     await page.waitForSelector(`#events li[data-name=announced][data-txn="${transactionId}"]`);
+
+    await page.selectOption("#command select[name=deviceId]", "soundbox-1");
+    await page.selectOption("#command select[name=name]", "summary");
+    await page.click("#command button[type=submit]");
+    await page.waitForSelector("#command output[data-outcome=announced]");
+    expect(await page.textContent("#command output")).toMatch(/^summary → soundbox-1: ok \{/);
   }, 15_000);
 
   it("presses the soundbox's keys through the firmware and shows its LEDs", async () => {

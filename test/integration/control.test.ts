@@ -141,6 +141,17 @@ describe("simulator control", () => {
     await expect(control.payCharge("NEVER", "UPI")).rejects.toThrow(/no charge "NEVER"/);
   });
 
+  it("sends commands: a rotated key is what the service signs with next, and an unknown command is refused", async () => {
+    const before = simulator.registry.keyFor(SOUNDBOX)!.keyId;
+    const rotated = await control.command(SOUNDBOX, "rotate-key", ["grace=60"]);
+    expect(rotated.status).toBe("ok");
+    expect(simulator.registry.keyFor(SOUNDBOX)!.keyId).not.toBe(before);
+    const fields = await control.pay({ deviceId: SOUNDBOX, amount: "2" });
+    expect((await ack(fields.transactionId)).fields.status).toBe("announced");
+    expect((await control.command(DISPLAY, "summary")).status).toBe("rejected");
+    await expect(control.command(SOUNDBOX, "config", ["lateMin"])).rejects.toThrow(/NAME=VALUE/);
+  });
+
   it("reports each screen frame of the QR display", async () => {
     const frames: number[] = [];
     const stop = control.onFrame((id, frame) => id === DISPLAY && frames.push(frame));

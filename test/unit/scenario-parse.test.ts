@@ -79,6 +79,7 @@ describe("scenario files", () => {
     ["a device id that cannot be a topic level", "name: x\ndevices:\n  - { id: \"a/b\", product: soundbox }\nsteps:\n  - wait: 1s\n", /devices\[0\]\.id: must be 1-64 of/],
     ["a charge on a soundbox", "name: x\nsteps:\n  - charge: { device: soundbox-1, amount: 1 }\n", /steps\[0\]\.charge\.device: soundbox-1 has no screen to show a charge on/],
     ["a charge status that does not exist", "name: x\nsteps:\n  - charge: { device: qr-display-1, amount: 1, as: c }\n  - expect: { charge: $c, status: lost }\n", /steps\[1\]\.expect\.status: must be one of shown, paid/],
+    ["command arguments that are not a map", "name: x\nsteps:\n  - command: { device: soundbox-1, name: config, args: lateMin=10 }\n", /steps\[0\]\.command\.args: must map argument names to values/],
     ["a list where a value is compared", "name: x\nsteps:\n  - expect: { device: soundbox-1, state: { buttons: [power] } }\n", /steps\[0\]\.expect\.state\.buttons: lists are not compared/],
   ])("refuses %s, naming where", (_what, text, message) => {
     expect(error(text).message).toMatch(message);
