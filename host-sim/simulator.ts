@@ -57,22 +57,25 @@ export class Simulator {
     const url = new URL(brokerUrl);
     if (url.protocol !== "mqtt:") throw new Error(`broker URL must be mqtt://host:port, got ${brokerUrl}`);
     const registry = new Registry(options.stateDir);
-    const language = options.language ?? "en-in";
-    const voice = new VoicePack(language);
+    // --lang wins over the language a device was first registered with, so the pack and the
+    // composer always agree.
+    const packs = new Map<string, VoicePack>();
+    const voiceFor = (code: string) => packs.get(code) ?? packs.set(code, new VoicePack(code)).get(code)!;
     const devices = new Map<string, SimDevice>();
     const wanted: NonNullable<SimulatorOptions["devices"]> = options.devices ?? DEFAULT_DEVICES;
     const updateKey = ensureReleaseKey(releaseKeyDir(options.stateDir));
     const nfcOperatorKey = ensureProvisioningKey(options.stateDir).publicKeyHex;
     for (const { deviceId, product, screen } of wanted) {
-      const registered = registry.ensure(deviceId, product, language);
+      const registered = registry.ensure(deviceId, product, options.language ?? "en-in");
+      const language = options.language ?? registered.language;
       const device = new SimDevice({
         deviceId,
         product,
-        language: registered.language,
+        language,
         broker: { host: url.hostname, port: Number(url.port || 1883) },
         key: { keyId: registered.keyId, key: new Uint8Array(Buffer.from(registered.keyHex, "hex")) },
         stateDir: options.stateDir,
-        voice,
+        voice: voiceFor(language),
         speechSpeed: options.speechSpeed,
         wavDir: options.announcementWavs === false ? undefined : join(options.stateDir, "announcements", deviceId),
         merchant: options.merchant ?? DEMO_MERCHANT,

@@ -2,7 +2,8 @@ import { buildVoicePacks } from "../../scripts/build-voice";
 import { SimulatorControl } from "../control/control";
 import { Simulator } from "../simulator";
 import { startWebServer } from "../web-server";
-import { parseFlags, portFlag } from "./args";
+import { LANGUAGES, languageFor } from "../../firmware/voice/languages";
+import { parseFlags, portFlag, UsageError } from "./args";
 import type { Command } from "./command";
 import { DEFAULT_STATE_DIR } from "./state-dir";
 
@@ -17,6 +18,8 @@ export const startCommand: Command = {
       state: { type: "string" },
       lang: { type: "string" },
     });
+    if (o.lang !== undefined && !languageFor(o.lang))
+      throw new UsageError(`--lang must be one of ${LANGUAGES.map((l) => l.code).join(", ")}; got ${JSON.stringify(o.lang)}`);
     try {
       await buildVoicePacks({ log: (line) => console.log(line) });
     } catch (error) {
