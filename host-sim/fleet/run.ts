@@ -1,0 +1,146 @@
+/**
+ * A fleet run, start to end, on one broker:
+ *   1. the floor: N bare mqtt.js subscribers, the same rate and duration (and ramp), then closed;
+ *   2. the fleet: N virtual soundboxes on the real firmware and the payment service, the same load;
+ *   3. with `ramp`, each side is driven in steps of rising rate until a step loses a message or
+ *      cannot be sent at its rate; the highest step held is reported beside the floor's.
+ * Results: one object (report.ts prints it as a table, JSON and an HTML chart).
+ */
+import { randomBytes } from "node:crypto";
+import { cpus, loadavg, totalmem } from "node:os";
+import { BareFleet } from "./floor";
+import { startFleetBroker, type BrokerChoice } from "./broker";
+import { runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
+import { Recorder } from "./recorder";
+import type { GroupCounts } from "./device-group";
+import { SoundboxFleet } from "./soundbox-fleet";
+
+export interface RampOptions {
+  startRate: number;
+  /** Each step's rate is the previous one's times this. */
+  factor: number;
+  stepS: number;
+  maxRate: number;
+}
+
+export interface FleetRunOptions {
+  broker: BrokerChoice;
+  devices: number;
+  rate: number;
+  durationS: number;
+  /** Wait for stragglers after each step, s. */
+  drainS: number;
+  /** Measure the bare mqtt.js floor too (default). */
+  floor: boolean;
+  ramp: RampOptions | undefined;
+  /** Connections opened at once. */
+  concurrency: number;
+  /** Worker threads for the virtual soundboxes (0: all in the main thread, with the service). */
+  workers: number;
+  progress: (line: string) => void;
+}
+
+export interface SideResult {
+  devices: number;
+  connectMs: number;
+  main: LoadResult | undefined;
+  ramp: { steps: LoadResult[]; highestHeld: number | undefined } | undefined;
+}
+
+export interface FleetRunResult {
+  runId: string;
+  startedAt: string;
+  broker: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; loadBefore: number[]; loadAfter: number[]; node: string };
+  options: Omit<FleetRunOptions, "progress" | "broker">;
+  floor: SideResult | undefined;
+  fleet: SideResult & { deviceCounts: GroupCounts & { acks: number; sendErrors: number }; serviceRetries: number };
+  brokerCpuSeconds: number | undefined;
+  /** fleet p99 / floor p99 for the main step. */
+  p99Ratio: number | undefined;
+}
+
+/** A step holds when nothing was lost and it went out at (nearly) its rate. */
+export function held(step: LoadResult): boolean {
+  return step.lost === 0 && step.duplicates === 0 && step.achievedRate >= step.targetRate * 0.97;
+}
+
+async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "main" | "ramp">> {
+  const main = o.durationS > 0 ? await runLoad(target, recorder, mainStep, o.progress) : undefined;
+  if (!o.ramp) return { main, ramp: undefined };
+  const steps: LoadResult[] = [];
+  let highestHeld: number | undefined;
+  for (let rate = o.ramp.startRate; rate <= o.ramp.maxRate; rate = Math.round(rate * o.ramp.factor)) {
+    o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s`);
+    const step = await runLoad(target, recorder, { rate, durationS: o.ramp.stepS, drainS: o.drainS }, o.progress);
+    steps.push(step);
+    if (!held(step)) break;
+    highestHeld = rate;
+  }
+  return { main, ramp: { steps, highestHeld } };
+}
+
+export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
+  const runId = randomBytes(3).toString("hex");
+  const loadBefore = loadavg();
+  const broker = await startFleetBroker(o.broker);
+  const brokerCpuStart = broker.cpuSeconds();
+  const mainStep: LoadStep = { rate: o.rate, durationS: o.durationS, drainS: o.drainS };
+  o.progress(`broker: ${broker.description}`);
+  try {
+    let floor: SideResult | undefined;
+    if (o.floor) {
+      const recorder = new Recorder();
+      o.progress(`floor: connecting ${o.devices} bare mqtt.js subscribers`);
+      const bare = await BareFleet.connect(broker.url, o.devices, runId, recorder, o.concurrency, o.progress);
+      o.progress(`floor: ${o.devices} subscribers connected in ${(bare.connectMs / 1000).toFixed(1)} s`);
+      try {
+        floor = { devices: o.devices, connectMs: Math.round(bare.connectMs), ...(await drive(bare, recorder, o, mainStep)) };
+      } finally {
+        await bare.close();
+      }
+    }
+
+    const recorder = new Recorder();
+    o.progress(`fleet: starting ${o.devices} virtual soundboxes`);
+    const fleet = new SoundboxFleet({ brokerUrl: broker.url, devices: o.devices, runId, recorder, concurrency: o.concurrency, workers: o.workers, progress: o.progress, cleanUp: o.broker.kind === "url" });
+    let side: FleetRunResult["fleet"];
+    try {
+      await fleet.start();
+      o.progress(`fleet: ${o.devices} devices connected in ${(fleet.connectMs / 1000).toFixed(1)} s`);
+      const driven = await drive(fleet, recorder, o, mainStep);
+      side = {
+        devices: o.devices,
+        connectMs: Math.round(fleet.connectMs),
+        ...driven,
+        deviceCounts: { ...fleet.counts, acks: fleet.acks, sendErrors: fleet.sendErrors },
+        serviceRetries: fleet.service.stats().retries,
+      };
+    } finally {
+      await fleet.stop();
+    }
+    const brokerCpuEnd = broker.cpuSeconds();
+    const floorP99 = floor?.main?.latency.p99;
+    const fleetP99 = side.main?.latency.p99;
+    return {
+      runId,
+      startedAt: new Date().toISOString(),
+      broker: broker.description,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? "unknown",
+        memoryGb: Math.round(totalmem() / 1e9),
+        loadBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
+        loadAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+        node: process.version,
+      },
+      options: { devices: o.devices, rate: o.rate, durationS: o.durationS, drainS: o.drainS, floor: o.floor, ramp: o.ramp, concurrency: o.concurrency, workers: o.workers },
+      floor,
+      fleet: side,
+      brokerCpuSeconds: brokerCpuStart === undefined || brokerCpuEnd === undefined ? undefined : Math.round((brokerCpuEnd - brokerCpuStart) * 10) / 10,
+      p99Ratio: floorP99 && fleetP99 ? Math.round((fleetP99 / floorP99) * 100) / 100 : undefined,
+    };
+  } finally {
+    await broker.close();
+  }
+}
