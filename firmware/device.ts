@@ -25,6 +25,9 @@ import { Soundbox } from "./soundbox/soundbox";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 import { UpdateAgent } from "./update/agent";
 import { registerUpdateCommand } from "./update/command";
+import { registerSelfTestCommand } from "./selftest/command";
+import { ENTRY_COMBINATIONS, SelfTestEntry } from "./selftest/entry";
+import { SelfTest } from "./selftest/selftest";
 
 export interface Device {
   readonly pipeline: PaymentPipeline;
@@ -37,6 +40,8 @@ export interface Device {
   readonly qr: QrTerminal | undefined;
   /** Updates, where the platform has update storage; `updates.offer` is what the update command calls. */
   readonly updates: UpdateAgent | undefined;
+  /** The factory self-test: the `selftest` command or the product's button combination at boot. */
+  readonly selftest: SelfTest;
   /** Taps, provisioning tags and the payment link offered to phones; undefined without a PN532. */
   readonly nfc: NfcTerminal | undefined;
   stop(): void;
@@ -201,6 +206,25 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     : undefined;
   soundbox?.start();
 
+  const selftest = new SelfTest({
+    hal,
+    publish: (payload) => session.publish(topics.selftest, payload, 1, true),
+    sessionReady: () => session.ready,
+    nfcVersion: nfc ? () => nfc.reader.firmware : undefined,
+    takeOver: () => {
+      soundbox?.stop();
+      qr?.stop();
+    },
+  });
+  registerSelfTestCommand(commands, selftest);
+  // After the product took the buttons: the watcher passes every edge on to it.
+  const selftestEntry = new SelfTestEntry({
+    buttons: hal.buttons,
+    timers: hal.timers,
+    combination: ENTRY_COMBINATIONS[system.product],
+    onEnter: () => selftest.start("buttons"),
+  });
+
   // A restart between journaling and announcing must not lose the announcement, and the service,
   // whose message was already settled, still needs its ack: the session's outbox holds it.
   for (const entry of journal.unannounced()) {
@@ -252,8 +276,11 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     qr,
     updates,
     nfc,
+    selftest,
     stop: () => {
       hal.timers.clear(telemetry);
+      selftestEntry.close();
+      selftest.stop();
       updates?.stop();
       nfc?.stop();
       soundbox?.stop();
