@@ -85,8 +85,8 @@ describe("commands", () => {
   });
 
   it("lists the registered names and refuses a second registration or a bad name", () => {
-    // config and the key commands are every device's; replay and summary the soundbox's own (firmware/soundbox/commands.ts).
-    expect(device.commands.names()).toEqual(["config", "echo", "explode", "picky", "replay", "retire-key", "rotate-key", "strict", "summary"]);
+    // config, the key commands and selftest are every device's; replay and summary the soundbox's own (firmware/soundbox/commands.ts).
+    expect(device.commands.names()).toEqual(["config", "echo", "explode", "picky", "replay", "retire-key", "rotate-key", "selftest", "strict", "summary"]);
     expect(() => device.commands.register("echo", () => {})).toThrow(/already registered/);
     expect(() => device.commands.register("Bad Name", () => {})).toThrow(/command name must match/);
   });
