@@ -6,7 +6,8 @@ import type { KeyValueStore, KvValue } from "../hal/kv";
 import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
 import { fromHex } from "./protocol/bytes";
 import { isValidDeviceId } from "./protocol/topics";
-import { DEFAULT_SOUNDBOX_SETTINGS, type SoundboxSettings } from "./soundbox/settings";
+import { DEFAULT_SOUNDBOX_SETTINGS, SETTING_RANGES, type SoundboxSettings } from "./soundbox/settings";
+import { currencyInfo } from "./money";
 import type { CborValue } from "./protocol/cbor";
 import { buildUpi } from "./qr/upi";
 import { languageFor } from "./voice/languages";
@@ -222,4 +223,8 @@ export const REMOTE_SETTINGS: Readonly<Record<string, RemoteSetting>> = Object.f
   keepalive: integerSetting("keepalive", 10, 1200, false, (c) => c.keepalive),
   vpa: textSetting("vpa", false, (c) => c.merchantVpa, (vpa) => upiProblem(vpa, "name")),
   payee: textSetting("payee", false, (c) => c.merchantName, (name) => upiProblem("name@bank", name)),
+  burstDepth: integerSetting("burstDepth", SETTING_RANGES.burstDepth[0], SETTING_RANGES.burstDepth[1], false, (c) => c.soundbox.burstDepth),
+  replayCount: integerSetting("replayCount", SETTING_RANGES.replayCount[0], SETTING_RANGES.replayCount[1], false, (c) => c.soundbox.replayCount),
+  tzMin: integerSetting("tzMin", SETTING_RANGES.tzOffsetMinutes[0], SETTING_RANGES.tzOffsetMinutes[1], false, (c) => c.soundbox.tzOffsetMinutes),
+  currency: textSetting("currency", false, (c) => c.soundbox.homeCurrency, (code) => (currencyInfo(code) ? undefined : `currency "${code}" is not supported`)),
 });

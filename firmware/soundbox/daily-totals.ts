@@ -8,6 +8,8 @@
  *   the totals start at zero. A payment of an earlier day (delivered late) is not today's.
  * - The record keeps the highest journal sequence it has counted, so an entry announced again
  *   after a restart (journal recovery) is never counted twice.
+ * - When the configured offset changes, the record's day is recomputed in the new offset from
+ *   the confirmation time of its newest payment: the day's payments stay together, on that day.
  */
 import type { KeyValueStore } from "../../hal/kv";
 import type { Log } from "../../hal/log";
@@ -43,6 +45,9 @@ interface Stored {
   day: number;
   /** Highest journal sequence already looked at. */
   sequence: number;
+  /** The offset `day` was computed in, and the confirmation time of the newest payment counted. */
+  offsetMinutes: number;
+  lastAt: number;
   totals: CurrencyTotal[];
 }
 
@@ -55,8 +60,9 @@ function decodeStored(value: ArrayBuffer): Stored | undefined {
     throw error;
   }
   if (!isCborMap(m) || m.v !== 1) return undefined;
-  const { day, seq, t } = m;
+  const { day, seq, tz, at, t } = m;
   if (typeof day !== "number" || typeof seq !== "number" || !Array.isArray(t) || t.length > MAX_CURRENCIES) return undefined;
+  if (typeof tz !== "number" || typeof at !== "number") return undefined;
   const totals: CurrencyTotal[] = [];
   for (const row of t) {
     if (!Array.isArray(row) || row.length !== 3) return undefined;
@@ -64,12 +70,12 @@ function decodeStored(value: ArrayBuffer): Stored | undefined {
     if (typeof currency !== "string" || typeof count !== "number" || typeof totalMinor !== "number") return undefined;
     totals.push({ currency, count, totalMinor });
   }
-  return { day, sequence: seq, totals };
+  return { day, sequence: seq, offsetMinutes: tz, lastAt: at, totals };
 }
 
 function encodeStored(stored: Stored): ArrayBuffer {
   const t = stored.totals.map((row) => [row.currency, row.count, row.totalMinor]);
-  return encodeCbor({ v: 1, day: stored.day, seq: stored.sequence, t }).slice().buffer;
+  return encodeCbor({ v: 1, day: stored.day, seq: stored.sequence, tz: stored.offsetMinutes, at: stored.lastAt, t }).slice().buffer;
 }
 
 export class DailyTotals {
@@ -86,7 +92,12 @@ export class DailyTotals {
     const raw = kv.get(SOUNDBOX_DOMAIN, TOTALS_KEY);
     const stored = raw instanceof ArrayBuffer ? decodeStored(raw) : undefined;
     if (raw !== undefined && !stored) log.event("warn", "totals-unreadable", { using: "zero" });
-    this.#stored = stored ?? { day: 0, sequence: journalHead, totals: [] };
+    this.#stored = stored ?? { day: 0, sequence: journalHead, offsetMinutes, lastAt: 0, totals: [] };
+    if (this.#stored.offsetMinutes !== offsetMinutes) {
+      const day = localDay(this.#stored.lastAt, offsetMinutes);
+      log.event("info", "totals-offset-changed", { from: this.#stored.offsetMinutes, to: offsetMinutes, days: day - this.#stored.day });
+      this.#stored = { ...this.#stored, day, offsetMinutes };
+    }
     // A journal erased since (a factory reset of that domain) restarts its sequences: follow it.
     if (this.#stored.sequence > journalHead) this.#stored.sequence = journalHead;
   }
@@ -97,12 +108,13 @@ export class DailyTotals {
     if (entry.sequence <= stored.sequence) return;
     const c = entry.confirmation;
     const day = localDay(c.confirmedAt, this.#offsetMinutes);
-    const next: Stored = { day: stored.day, sequence: entry.sequence, totals: stored.totals };
+    const next: Stored = { day: stored.day, sequence: entry.sequence, offsetMinutes: stored.offsetMinutes, lastAt: stored.lastAt, totals: stored.totals };
     if (day > stored.day) {
       next.day = day;
       next.totals = [];
     }
     if (day === next.day) {
+      next.lastAt = Math.max(next.lastAt, c.confirmedAt);
       const row = next.totals.find((r) => r.currency === c.currency);
       if (row) {
         next.totals = next.totals.map((r) => (r === row ? { currency: r.currency, count: r.count + 1, totalMinor: r.totalMinor + c.amountMinor } : r));

@@ -19,6 +19,13 @@ export interface SoundboxSettings {
   homeCurrency: string;
 }
 
+/** Inclusive ranges of the numeric settings; tzOffsetMinutes spans the offsets in use, UTC-12:00 to UTC+14:00. */
+export const SETTING_RANGES = Object.freeze({
+  burstDepth: [0, 100] as const,
+  replayCount: [1, MAX_REPLAY_COUNT] as const,
+  tzOffsetMinutes: [-720, 840] as const,
+});
+
 export const DEFAULT_SOUNDBOX_SETTINGS: Readonly<SoundboxSettings> = Object.freeze({
   burstDepth: DEFAULT_BURST_DEPTH,
   replayCount: DEFAULT_REPLAY_COUNT,
@@ -26,7 +33,8 @@ export const DEFAULT_SOUNDBOX_SETTINGS: Readonly<SoundboxSettings> = Object.free
   homeCurrency: "INR",
 });
 
-function checked(log: Log, name: string, value: number, min: number, max: number, fallback: number): number {
+function checked(log: Log, name: keyof typeof SETTING_RANGES, value: number, fallback: number): number {
+  const [min, max] = SETTING_RANGES[name];
   if (Number.isInteger(value) && value >= min && value <= max) return value;
   log.event("warn", "setting-out-of-range", { name, value, min, max, using: fallback });
   return fallback;
@@ -41,10 +49,9 @@ export function validSoundboxSettings(log: Log, s: SoundboxSettings): SoundboxSe
     homeCurrency = d.homeCurrency;
   }
   return {
-    burstDepth: checked(log, "burstDepth", s.burstDepth, 0, 100, d.burstDepth),
-    replayCount: checked(log, "replayCount", s.replayCount, 1, MAX_REPLAY_COUNT, d.replayCount),
-    // UTC-12:00 to UTC+14:00, the offsets in use.
-    tzOffsetMinutes: checked(log, "tzOffsetMinutes", s.tzOffsetMinutes, -720, 840, d.tzOffsetMinutes),
+    burstDepth: checked(log, "burstDepth", s.burstDepth, d.burstDepth),
+    replayCount: checked(log, "replayCount", s.replayCount, d.replayCount),
+    tzOffsetMinutes: checked(log, "tzOffsetMinutes", s.tzOffsetMinutes, d.tzOffsetMinutes),
     homeCurrency,
   };
 }

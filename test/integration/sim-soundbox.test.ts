@@ -42,7 +42,8 @@ describe("the simulated soundbox's panel and speaker", () => {
 
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), "payterm-sim-soundbox-"));
-    simulator = await Simulator.start({ stateDir, devices: [{ deviceId: DEVICE, product: "soundbox" }] });
+    // Speech at 4x real time: the WAVs are the same, the waits shorter.
+    simulator = await Simulator.start({ stateDir, devices: [{ deviceId: DEVICE, product: "soundbox" }], speechSpeed: 4 });
     device = simulator.device(DEVICE);
     panel = device.soundbox!;
     control = new SimulatorControl(simulator);

@@ -99,6 +99,41 @@ describe("soundbox commands", () => {
     expect(hal.audio!.played.slice(0, 4)).toEqual(["today", "n2", "payments", "total"]);
   });
 
+  it("the config command sets the soundbox's settings; they apply from the next start", () => {
+    const result = command("config", { burstDepth: 2, replayCount: 1, tzMin: -300, currency: "USD" });
+    expect(result).toMatchObject({
+      st: "ok",
+      res: { values: { burstDepth: 2, replayCount: 1, tzMin: -300, currency: "USD" }, restart: ["burstDepth", "replayCount", "tzMin", "currency"] },
+    });
+    pay("A", 100);
+    pay("B", 200);
+    device.stop();
+    hal.broker.flush();
+    const kv = hal.kv;
+    hal = createMemoryHal({ deviceId: DEVICE, product: "soundbox", clips: CLIPS, kv, broker: hal.broker, clock: hal.clock });
+    device = startDevice(hal, { brokerHost: "b", brokerPort: 1883, brokerTls: false, language: "en-in", keepalive: 30 });
+    hal.broker.flush();
+    hal.audio!.drain();
+    hal.audio!.played.length = 0;
+    expect(command("replay")).toMatchObject({ st: "ok", res: { queued: 1 } });
+    // 10:00 in India is 23:30 the day before at UTC-05:00.
+    expect(command("summary")).toMatchObject({ st: "ok", res: { date: "2025-03-09" } });
+    hal.audio!.drain();
+    expect(hal.audio!.played).toEqual([...said(200), "today", "n2", "payments", "total", "n3", "rupees"]);
+  });
+
+  it.each([
+    ["burstDepth", 101, /burstDepth.*0 to 100/],
+    ["replayCount", 0, /replayCount.*1 to 20/],
+    ["tzMin", 900, /tzMin.*-720 to 840/],
+    ["currency", "XYZ", /currency "XYZ" is not supported/],
+  ])("the config command refuses %s = %p and changes nothing", (name, value, message) => {
+    const result = command("config", { [name]: value });
+    expect(result).toMatchObject({ st: "rejected", rc: "bad_args" });
+    expect(String(result.msg)).toMatch(message);
+    expect(hal.kv.keys("config")).toEqual([]);
+  });
+
   it.each([
     ["a count of 0", "replay", { count: 0 }, /count.*1 to 20/],
     ["a count past the maximum", "replay", { count: 21 }, /count.*1 to 20/],
