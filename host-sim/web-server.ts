@@ -99,6 +99,9 @@ class EventStream {
   }
 
   event(event: DeviceEvent): void {
+    // Debug events are the firmware's chatter (the NFC reader's state every few hundred ms); the
+    // page needs only the speaker's clips among them.
+    if (event.level === "debug" && event.name !== "clip") return;
     this.#events.push(event);
     if (this.#events.length > BATCH_EVENTS) {
       this.#events.shift();
@@ -162,7 +165,7 @@ export async function startWebServer(control: SimulatorControl, port = 0): Promi
       if (path === "/api/events") {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
         const stream = new EventStream(res, control);
-        stream.send("init", { state: control.state(), events: control.recentEvents() });
+        stream.send("init", { state: control.state(), events: control.recentEvents(1000).filter((e) => e.level !== "debug").slice(-200) });
         streams.add(stream);
         req.on("close", () => {
           stream.close();
@@ -269,6 +272,11 @@ export async function startWebServer(control: SimulatorControl, port = 0): Promi
         case "button":
           if (typeof body.pressed !== "boolean") throw new HttpError(400, '"pressed" must be true or false');
           control.button(id, text(body, "button") as string, body.pressed);
+          break;
+        case "nfc-place":
+          return json(res, 200, { holding: control.placeTag(id, text(body, "kind") as string) });
+        case "nfc-remove":
+          control.removeTag(id);
           break;
         case "battery":
           control.battery(id, { percent: body.percent as number | undefined, charging: body.charging as boolean | undefined });

@@ -18,6 +18,7 @@ import type { CommandResult } from "../service/command";
 import { chargesFor, demoEmvFields, payCharge, type ChargeAckMessage, type ChargeService, type ChargeSpec } from "../service/charges";
 import { signConfirmation, type ConfirmationFields } from "../service/confirmation";
 import { DEMO_MERCHANT, type Simulator } from "../simulator";
+import { SIM_TAG_KINDS, SIM_TAG_LABELS } from "../nfc/simulator-nfc";
 import { FORGERIES, isForgeryKind } from "./forgery";
 import type { ChargeView, DeviceState, SimState } from "./state";
 
@@ -125,7 +126,7 @@ export class SimulatorControl {
   }
 
   get logs(): EventLog[] {
-    return [...[...this.simulator.devices.values()].map((d) => d.log), this.serviceLog, this.brokerLog, this.worldLog];
+    return [...[...this.simulator.devices.values()].map((d) => d.log), this.serviceLog, this.simulator.nfc.log, this.brokerLog, this.worldLog];
   }
 
   /** Every event from now on, from every source. */
@@ -169,7 +170,11 @@ export class SimulatorControl {
       wallets: WALLETS,
       forgeries: Object.entries(FORGERIES).map(([kind, forgery]) => ({ kind, label: forgery.label, expect: forgery.expect })),
       charges: [...this.#charges.values()].reverse().slice(0, CHARGES_SHOWN).map((c) => ({ ...c, codes: { ...c.codes } })),
-      features: { charges: true, nfc: false },
+      nfc: {
+        kinds: SIM_TAG_KINDS.map((kind) => ({ kind, label: SIM_TAG_LABELS[kind] })),
+        readers: this.simulator.nfc.readers().map((deviceId) => ({ deviceId, holding: this.device(deviceId).nfc?.inField?.label })),
+      },
+      features: { charges: true, nfc: true },
     };
   }
 
@@ -268,6 +273,29 @@ export class SimulatorControl {
     if (!view) throw new ControlError(`no charge ${JSON.stringify(reference)} was created here`);
     const ack = await (await this.#chargeService).cancel(view.deviceId, reference);
     if (ack.status === "rejected") throw new ControlError(`${view.deviceId} did not cancel ${reference}: ${ack.reason ?? "rejected"}${ack.message ? ` (${ack.message})` : ""}`);
+  }
+
+  /** Holds a virtual tag, card, a phone or a technician's provisioning tag to a QR display's reader. */
+  placeTag(deviceId: string, kind: string): string {
+    this.device(deviceId);
+    let label: string;
+    try {
+      label = this.simulator.nfc.placeTag(deviceId, kind);
+    } catch (error) {
+      throw new ControlError((error as Error).message);
+    }
+    this.worldLog.event("info", "tag-placed", { device: deviceId, kind });
+    return label;
+  }
+
+  removeTag(deviceId: string): void {
+    this.device(deviceId);
+    try {
+      this.simulator.nfc.removeTag(deviceId);
+    } catch (error) {
+      throw new ControlError((error as Error).message);
+    }
+    this.worldLog.event("info", "tag-removed", { device: deviceId });
   }
 
   /**

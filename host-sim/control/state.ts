@@ -59,6 +59,12 @@ export interface ChargeView {
   transactionId?: string;
 }
 
+/** The QR displays' NFC readers and what can be held to them (host-sim/nfc). */
+export interface NfcView {
+  kinds: { kind: string; label: string }[];
+  readers: { deviceId: string; holding: string | undefined }[];
+}
+
 export interface SimState {
   broker: { url: string; embedded: boolean; up: boolean };
   devices: DeviceState[];
@@ -66,6 +72,7 @@ export interface SimState {
   forgeries: ForgeryInfo[];
   /** The latest charges, newest first. */
   charges: ChargeView[];
+  nfc: NfcView;
   /** Parts of the simulator that other work adds; the page shows a panel as waiting until they are here. */
   features: { charges: boolean; nfc: boolean };
 }

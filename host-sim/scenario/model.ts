@@ -31,6 +31,8 @@ export type Action =
   | { kind: "pay-charge"; charge: Text; provider: string | undefined; amount: string | undefined; as: string | undefined }
   | { kind: "cancel-charge"; charge: Text }
   | { kind: "command"; device: string; name: string; args: string[]; status: "ok" | "rejected" | "duplicate"; as: string | undefined }
+  | { kind: "place-tag"; device: string; tag: string }
+  | { kind: "remove-tag"; device: string }
   | { kind: "broker"; state: "down" | "up" }
   | { kind: "link"; device: string; state: "down" | "up" | "cut" }
   | { kind: "power"; device: string; state: "off" | "on" | "cycle"; offMs: number }

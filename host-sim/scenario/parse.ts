@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { isValidDeviceId } from "../../firmware/protocol/topics";
 import { FORGERIES } from "../control/forgery";
+import { SIM_TAG_KINDS } from "../nfc/simulator-nfc";
 import type { Action, Expectation, Matcher, Scenario, ScenarioDevice, Since, Source, Step } from "./model";
 
 export class ScenarioSyntaxError extends Error {
@@ -17,7 +18,7 @@ export class ScenarioSyntaxError extends Error {
 
 const DELIVERY_STATES = ["published", "retrying", "announced", "duplicate", "rejected", "expired"];
 const CHARGE_STATUSES = ["shown", "paid", "mismatch", "expired", "cancelled", "replaced"];
-const EVENT_SOURCES = ["service", "broker", "simulator"];
+const EVENT_SOURCES = ["service", "nfc", "broker", "simulator"];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 const REFERENCE = /^\$([A-Za-z_][A-Za-z0-9_]{0,31})(?:\.([A-Za-z0-9_-]+))?$/;
 const DEFAULT_DEVICES: ScenarioDevice[] = [
@@ -281,6 +282,17 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
       status: f.has("status") ? r.oneOf(f.get("status") as Value, join(path, "status"), ["ok", "rejected", "duplicate"] as const) : "ok",
       as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
     };
+  },
+  "place-tag"(r, node, path) {
+    const f = r.fields(node, path, ["device", "tag"], ["device", "tag"]);
+    const device = r.device(f.get("device") as Value, join(path, "device"));
+    if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no NFC reader`);
+    return { kind: "place-tag", device, tag: r.oneOf(f.get("tag") as Value, join(path, "tag"), SIM_TAG_KINDS) };
+  },
+  "remove-tag"(r, node, path) {
+    const device = r.device(node, path);
+    if (r.devices.get(device)?.product !== "qr-display") r.fail(node, path, `${device} has no NFC reader`);
+    return { kind: "remove-tag", device };
   },
   broker: (r, node, path) => ({ kind: "broker", state: r.oneOf(node, path, ["down", "up"] as const) }),
   link(r, node, path) {

@@ -181,6 +181,11 @@ class Run {
         }
         return;
       }
+      case "place-tag":
+        c.placeTag(action.device, action.tag);
+        return;
+      case "remove-tag":
+        return c.removeTag(action.device);
       case "broker":
         return action.state === "down" ? c.brokerDown() : c.brokerUp();
       case "link":

@@ -8,6 +8,7 @@ import type { SimState } from "../control/state";
 import { say } from "./api";
 import { ChargePanel } from "./charge-panel";
 import { CommandPanel } from "./command-panel";
+import { NfcPanel } from "./nfc-panel";
 import { DeviceCard } from "./devices";
 import { EventLogView } from "./event-log";
 import { ServicePanel } from "./service-panel";
@@ -25,6 +26,7 @@ const log = new EventLogView();
 const service = new ServicePanel();
 const charges = new ChargePanel();
 const commands = new CommandPanel();
+const nfc = new NfcPanel();
 const cards = new Map<string, DeviceCard>();
 
 function render(state: SimState): void {
@@ -41,12 +43,14 @@ function render(state: SimState): void {
   service.update(state);
   charges.update(state);
   commands.update(state);
+  nfc.update(state);
 }
 
 function dispatch(events: DeviceEvent[]): void {
   for (const event of events) {
     cards.get(event.device)?.event(event);
     service.event(event);
+    nfc.event(event);
   }
   log.add(events);
 }

@@ -8,7 +8,8 @@ import type { DeviceEvent } from "../device/event-log";
 const PIPELINE = new Set([
   "published", "retrying", "received", "verified", "journaled", "announced", "duplicate", "rejected", "acked",
   "expired", "late", "offline-summary", "spoken", "recovered", "forged", "replayed", "wav-written", "screen",
-  "command", "command-result", "charge-created", "charge-shown", "charge-ack", "charge-mismatch", "charge-expired", "charge-rejected",
+  "command", "command-result", "tag-placed", "tag-removed", "tap", "tap-refused", "tap-settled", "phone-read", "nfc-tap", "nfc-error",
+  "nfc-provisioned", "nfc-provisioning-refused", "charge-created", "charge-shown", "charge-ack", "charge-mismatch", "charge-expired", "charge-rejected",
   "broker-down", "broker-up", "link-down", "link-up", "link-cut", "power-off", "power-on", "connected", "disconnected",
 ]);
 const ROWS = 500;

@@ -128,6 +128,17 @@ describe("simulator web UI in chromium", () => {
     expect(await page.textContent("#command output")).toMatch(/^summary → soundbox-1: ok \{/);
   }, 15_000);
 
+  it("holds a phone to the QR display's NFC reader, which reads the merchant's link from it", async () => {
+    await page.selectOption("#nfc select[data-readers]", "qr-display-1");
+    await page.selectOption("#nfc select[data-tags]", "phone");
+    await page.click("#nfc-place");
+    await page.waitForSelector("#nfc [data-holding='phone reading the display']");
+    await page.waitForSelector("#nfc [data-nfc-result][data-event=phone-read]", { timeout: 10_000 });
+    expect(await page.textContent("#nfc [data-nfc-result]")).toContain("uri=upi://pay?pa=browser.test@okaxis");
+    await page.click("#nfc-remove");
+    await page.waitForSelector("#nfc [data-holding='']");
+  }, 15_000);
+
   it("presses the soundbox's keys through the firmware and shows its LEDs", async () => {
     const soundbox = ".device[data-device=soundbox-1]";
     expect(await page.getAttribute(`${soundbox} [data-led=online]`, "data-color")).toBe("green");

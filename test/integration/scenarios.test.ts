@@ -17,7 +17,7 @@ const files = readdirSync(SCENARIOS).filter((name) => /\.(ya?ml|json)$/.test(nam
 
 describe("scenarios/", () => {
   it("has the scenarios the simulator is demonstrated with", () => {
-    expect(files).toEqual(expect.arrayContaining(["normal-day.yaml", "burst.yaml", "outage.yaml", "forged.yaml", "expired-charge.yaml"]));
+    expect(files).toEqual(expect.arrayContaining(["normal-day.yaml", "burst.yaml", "outage.yaml", "forged.yaml", "expired-charge.yaml", "nfc.yaml"]));
   });
 
   it.each(files)("%s holds", async (file) => {

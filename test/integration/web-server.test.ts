@@ -114,6 +114,8 @@ describe("web UI server", () => {
     ["a command name that cannot be one", "/api/command", { deviceId: "soundbox-1", name: "Do It" }, 400, /command names are/],
     ["command arguments that are not NAME=VALUE", "/api/command", { deviceId: "soundbox-1", name: "config", args: ["lateMin"] }, 400, /NAME=VALUE/],
     ["command arguments that are not a list", "/api/command", { deviceId: "soundbox-1", name: "config", args: "x=1" }, 400, /"args" must be a list/],
+    ["an NFC tag of no known kind", "/api/device/qr-display-1/nfc-place", { kind: "banana" }, 400, /unknown tag kind "banana"/],
+    ["an NFC tag on a device without a reader", "/api/device/soundbox-1/nfc-place", { kind: "phone" }, 400, /soundbox-1 has no NFC reader/],
     ["a charge on a device without a screen", "/api/charge", { deviceId: "soundbox-1", amount: "1.00" }, 400, /soundbox-1 has no screen/],
     ["a charge with codes of no scheme", "/api/charge", { deviceId: "qr-display-1", amount: "1.00", schemes: ["bitcoin"] }, 400, /schemes must be upi, emv or both/],
     ["paying a charge never created", "/api/charge/NOPE/pay", { provider: "UPI" }, 400, /no charge "NOPE" was created here/],

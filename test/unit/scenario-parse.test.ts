@@ -72,7 +72,7 @@ describe("scenario files", () => {
     ["a forgery that does not exist", "name: x\nsteps:\n  - forge: { device: soundbox-1, kind: polite }\n", /steps\[0\]\.forge\.kind: must be one of wrong-key, tampered/],
     ["a button no device has", "name: x\nsteps:\n  - press: { device: soundbox-1, button: eject }\n", /steps\[0\]\.press\.button: must be one of volumeUp/],
     ["a negative count", "name: x\nsteps:\n  - expect: { event: announced, count: -1 }\n", /steps\[0\]\.expect\.count: must be a whole number 0-100000/],
-    ["an event source that does not exist", "name: x\nsteps:\n  - expect: { event: acked, device: bank }\n", /steps\[0\]\.expect\.device: must be a device of this scenario or one of service, broker, simulator/],
+    ["an event source that does not exist", "name: x\nsteps:\n  - expect: { event: acked, device: bank }\n", /steps\[0\]\.expect\.device: must be a device of this scenario or one of service, nfc, broker, simulator/],
     ["a delivery state that does not exist", "name: x\nsteps:\n  - pay: { device: soundbox-1, amount: 1, as: t }\n  - expect: { delivery: $t, state: lost }\n", /steps\[1\]\.expect\.state: must be one of published, retrying/],
     ["a since that is neither start, last-action nor a mark", "name: x\nsteps:\n  - expect: { event: x, since: yesterday }\n", /steps\[0\]\.expect\.since: must be start, last-action or a name set by an earlier mark step/],
     ["a device listed twice", "name: x\ndevices:\n  - { id: a, product: soundbox }\n  - { id: a, product: soundbox }\nsteps:\n  - wait: 1s\n", /bad\.yaml:4:11: devices\[1\]\.id: a is listed twice/],
@@ -80,6 +80,8 @@ describe("scenario files", () => {
     ["a charge on a soundbox", "name: x\nsteps:\n  - charge: { device: soundbox-1, amount: 1 }\n", /steps\[0\]\.charge\.device: soundbox-1 has no screen to show a charge on/],
     ["a charge status that does not exist", "name: x\nsteps:\n  - charge: { device: qr-display-1, amount: 1, as: c }\n  - expect: { charge: $c, status: lost }\n", /steps\[1\]\.expect\.status: must be one of shown, paid/],
     ["command arguments that are not a map", "name: x\nsteps:\n  - command: { device: soundbox-1, name: config, args: lateMin=10 }\n", /steps\[0\]\.command\.args: must map argument names to values/],
+    ["a tag held to a soundbox", "name: x\nsteps:\n  - place-tag: { device: soundbox-1, tag: phone }\n", /steps\[0\]\.place-tag\.device: soundbox-1 has no NFC reader/],
+    ["a tag of no known kind", "name: x\nsteps:\n  - place-tag: { device: qr-display-1, tag: banana }\n", /steps\[0\]\.place-tag\.tag: must be one of ntag213-uri/],
     ["a list where a value is compared", "name: x\nsteps:\n  - expect: { device: soundbox-1, state: { buttons: [power] } }\n", /steps\[0\]\.expect\.state\.buttons: lists are not compared/],
   ])("refuses %s, naming where", (_what, text, message) => {
     expect(error(text).message).toMatch(message);
