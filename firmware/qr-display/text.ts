@@ -31,18 +31,20 @@ export function renderText(text: string, scale: number): Mask {
   const height = textHeight(scale);
   const stride = maskStride(width);
   const bits = new Uint8Array(stride * height);
+  // The first pixel row of each glyph row is drawn; the scale - 1 rows under it are copies.
   let left = 0;
   for (const char of text) {
     const rows = glyph(char);
     for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
       const row = rows[gy];
       if (row === 0) continue;
-      for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-        if (!(row & (1 << (GLYPH_WIDTH - 1 - gx)))) continue;
-        for (let dy = 0; dy < scale; dy++) setRun(bits, (gy * scale + dy) * stride, left + gx * scale, scale);
-      }
+      for (let gx = 0; gx < GLYPH_WIDTH; gx++) if (row & (1 << (GLYPH_WIDTH - 1 - gx))) setRun(bits, gy * scale * stride, left + gx * scale, scale);
     }
     left += ADVANCE * scale;
+  }
+  for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
+    const first = gy * scale * stride;
+    for (let dy = 1; dy < scale; dy++) bits.copyWithin(first + dy * stride, first, first + stride);
   }
   return { width, height, bits };
 }

@@ -23,7 +23,13 @@ import { chargeOffers } from "../../../firmware/qr-display/offers";
 import { QrDisplay } from "../../../firmware/qr-display/qr-display";
 import { chargeScreen } from "../../../firmware/qr-display/screens";
 import { renderText } from "../../../firmware/qr-display/text";
+import type { Crypto } from "../../../hal/crypto";
+import type { Display, QrSymbolView } from "../../../hal/display";
+import type { QrEncoder } from "../../../hal/qr";
+import { ChargeDesk } from "../../../firmware/qr-display/charge-desk";
+import { parseChargeRequest } from "../../../firmware/qr-display/charge-request";
 import { MemoryDisplay } from "../../../hal/memory/display";
+import { MemoryKv } from "../../../hal/memory/kv";
 import { createMemoryHal, MemoryBroker, MemoryMqtt, SoftCrypto } from "../../../hal/memory/index";
 import { dataCodewordsFor, encodeQr, MemoryQrEncoder, reedSolomon } from "../../../hal/memory/qr-encoder";
 import { assert, check, done, equal, info, print } from "./assert";
@@ -189,7 +195,7 @@ check("metered: payload and layout steps", () => {
   const encoder = new MemoryQrEncoder();
   let size = 0;
   measure("qr-encode-js", () => {
-    size = encoder.encode(offers[1].payload, 20).size;
+    for (const offer of offers) size = encoder.encode(offer.payload, 20).size;
   });
   const content = chargeScreen({ reference: charge.reference, amountMinor: charge.amountMinor, currency: "INR", label: "UPI Global", offerIndex: 1, offerCount: 2 }, 299_000);
   let layout = layoutScreen({ width: 240, height: 320, banner: 0, symbolSize: size, above: content.above, below: content.below, minModulePixels: 2, preferredModulePixels: 3 });
@@ -218,6 +224,42 @@ check("metered: a whole charge request, envelope to frame (JavaScript HMAC and Q
   });
   equal(status, "shown", "status");
   measure("hmac-js", () => void messageTag(crypto, KEY, "charge", encodeCbor(chargeBody("INV-9", 12_345_650))));
+});
+
+/**
+ * The device's own JavaScript for one charge: HMAC, QR encoding and drawing are native calls on
+ * the ESP32 (crypt, qrcode, Poco), so here they are stand-ins that answer at once (a tag and
+ * symbols computed beforehand, a display that draws nothing) and everything else is metered.
+ */
+check("metered: a whole charge request with native calls answered at once (the device's JavaScript)", () => {
+  const keyring = new Keyring(new MemoryKv());
+  keyring.put("k1", KEY);
+  const body = encodeCbor(chargeBody("INV-10", 12_345_650));
+  const tag = messageTag(crypto, KEY, "charge", body);
+  const payload = encodeCbor({ v: 1, kid: "k1", body, tag });
+  const request = parseChargeRequest(decodeCbor(body));
+  assert(request.op === "show", "a show request");
+  const symbols = new Map<string, QrSymbolView>();
+  for (const offer of chargeOffers(request, MERCHANT)) symbols.set(offer.payload, new MemoryQrEncoder().encode(offer.payload));
+  const native: Crypto = { ...crypto, sha256: (d) => crypto.sha256(d), createSha256: () => crypto.createSha256(), randomBytes: (n) => crypto.randomBytes(n), verifyP256: () => false, hmacSha256: () => tag };
+  const encoder: QrEncoder = {
+    encode: (input) => {
+      const symbol = symbols.get(input as string);
+      if (!symbol) throw new Error("no symbol prepared for this input");
+      return symbol;
+    },
+  };
+  const blank: Display = { width: 240, height: 320, begin: () => {}, fillRect: () => {}, writeRegion: () => {}, drawMask: () => {}, drawQr: () => {}, end: () => {} };
+  const screen = new QrDisplay({ display: blank, qr: encoder, timers: hal.timers, clock: hal.clock, log: hal.log });
+  screen.setStatus({ online: true });
+  const desk = new ChargeDesk({ deviceId: DEVICE, clock: hal.clock, timers: hal.timers, crypto: native, keyring, log: hal.log, screen, merchant: MERCHANT, publishAck: () => {} });
+  let status = "";
+  measure("charge-device-js", () => {
+    status = desk.receive(payload).status;
+  });
+  equal(status, "shown", "status");
+  desk.stop();
+  screen.stop();
 });
 
 device.stop();
