@@ -44,6 +44,8 @@ export interface LoadResult {
   rssMb: number;
   /** How late this process's event loop ran its tasks over the step, p99 and max, ms. */
   loopDelay: { p99: number; max: number };
+  /** Messages of earlier steps still on their way when this one began (0 for a clean start). */
+  backlogAtStart: number;
 }
 
 const TICK_MS = 5;
@@ -51,6 +53,7 @@ const TICK_MS = 5;
 export async function runLoad(target: LoadTarget, recorder: Recorder, step: LoadStep, progress: (line: string) => void): Promise<LoadResult> {
   const total = Math.round(step.rate * step.durationS);
   const from = recorder.sent;
+  const backlogAtStart = from - recorder.delivered(0, from);
   const to = from + total;
   const start = fleetNow();
   const cpuStart = cpuUsage();
@@ -124,5 +127,20 @@ export async function runLoad(target: LoadTarget, recorder: Recorder, step: Load
     cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (fleetNow() - start)) * 100),
     rssMb: Math.round(memoryUsage.rss() / 1e6),
     loopDelay: { p99: Math.round(loop.percentile(99) / 1e4) / 100, max: Math.round(loop.max / 1e4) / 100 },
+    backlogAtStart,
   };
+}
+
+/**
+ * Waits until every message sent so far has arrived, or `limitS`: a step that begins while the
+ * last one's backlog is still draining measures the backlog, not its own rate.
+ */
+export async function quiet(recorder: Recorder, limitS: number): Promise<number> {
+  const deadline = fleetNow() + limitS * 1000;
+  let waiting = recorder.sent - recorder.delivered(0, recorder.sent);
+  while (waiting > 0 && fleetNow() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    waiting = recorder.sent - recorder.delivered(0, recorder.sent);
+  }
+  return waiting;
 }

@@ -49,9 +49,9 @@ export function formatTable(r: FleetRunResult): string {
   for (const [name, side] of [["floor", r.floor], ["fleet", r.fleet]] as const) {
     if (!side?.ramp) continue;
     lines.push("", `${name} ramp (${r.options.ramp?.stepS} s steps): highest rate held with nothing lost: ${side.ramp.highestHeld ?? "none"}/s`);
-    lines.push("| rate | sent at | lost | dup | p50 ms | p99 ms | drain ms | held |", "|---:|---:|---:|---:|---:|---:|---:|---|");
+    lines.push("| rate | sent at | lost | dup | p50 ms | p99 ms | drain ms | backlog at start | held |", "|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const step of side.ramp.steps)
-      lines.push(`| ${step.targetRate} | ${step.achievedRate} | ${step.lost} | ${step.duplicates} | ${ms(step.latency.p50)} | ${ms(step.latency.p99)} | ${step.drainMs} | ${held(step) ? "yes" : "no"} |`);
+      lines.push(`| ${step.targetRate} | ${step.achievedRate} | ${step.lost} | ${step.duplicates} | ${ms(step.latency.p50)} | ${ms(step.latency.p99)} | ${step.drainMs} | ${step.backlogAtStart} | ${held(step) ? "yes" : "no"} |`);
   }
   return lines.join("\n");
 }
@@ -63,26 +63,28 @@ export function formatJson(r: FleetRunResult): string {
 
 const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+/** Latencies span four orders of magnitude between floor and an overloaded fleet: a log scale. */
 function lineChart(series: { name: string; color: string; points: SecondStats[]; pick: (s: SecondStats) => number }[], title: string): string {
   const width = 860;
   const height = 300;
   const pad = { left: 56, right: 16, top: 28, bottom: 36 };
-  const all = series.flatMap((s) => s.points.map(s.pick)).filter((v) => Number.isFinite(v));
-  const maxY = Math.max(1, ...all) * 1.1;
+  const all = series.flatMap((s) => s.points.map(s.pick)).filter((v) => Number.isFinite(v) && v > 0);
+  const low = Math.floor(Math.log10(Math.max(0.01, Math.min(1, ...all))));
+  const high = Math.ceil(Math.log10(Math.max(10, ...all)));
   const maxX = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.second)));
   const x = (second: number) => pad.left + (second / maxX) * (width - pad.left - pad.right);
-  const y = (value: number) => height - pad.bottom - (value / maxY) * (height - pad.top - pad.bottom);
+  const y = (value: number) => height - pad.bottom - ((Math.log10(Math.max(value, 10 ** low)) - low) / (high - low)) * (height - pad.top - pad.bottom);
   const paths = series
     .map((s) => {
       const d = s.points.filter((p) => Number.isFinite(s.pick(p))).map((p, i) => `${i === 0 ? "M" : "L"}${x(p.second).toFixed(1)},${y(s.pick(p)).toFixed(1)}`).join(" ");
       return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`;
     })
     .join("");
-  const ticks = Array.from({ length: 5 }, (_, i) => (maxY / 4) * i)
-    .map((v) => `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`)
+  const ticks = Array.from({ length: high - low + 1 }, (_, i) => 10 ** (low + i))
+    .map((v) => `<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${pad.left - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1 ? v.toFixed(0) : v}</text>`)
     .join("");
   const legend = series.map((s, i) => `<rect x="${pad.left + 10 + i * 190}" y="8" width="12" height="3" fill="${s.color}"/><text x="${pad.left + 26 + i * 190}" y="13">${escape(s.name)}</text>`).join("");
-  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11" font-family="sans-serif">${ticks}${paths}${legend}<text x="${width / 2}" y="${height - 6}" text-anchor="middle">seconds into the step (by send time)</text><text x="12" y="${height / 2}" transform="rotate(-90 12 ${height / 2})" text-anchor="middle">latency, ms</text></svg></figure>`;
+  return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11" font-family="sans-serif">${ticks}${paths}${legend}<text x="${width / 2}" y="${height - 6}" text-anchor="middle">seconds into the step (by send time)</text><text x="12" y="${height / 2}" transform="rotate(-90 12 ${height / 2})" text-anchor="middle">latency, ms (log scale)</text></svg></figure>`;
 }
 
 function rampChart(r: FleetRunResult): string {

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { BareFleet } from "./floor";
 import { startFleetBroker, type BrokerChoice } from "./broker";
-import { runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
+import { quiet, runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
 import { Recorder } from "./recorder";
 import type { GroupCounts } from "./device-group";
 import { SoundboxFleet } from "./soundbox-fleet";
@@ -60,6 +60,9 @@ export interface FleetRunResult {
   p99Ratio: number | undefined;
 }
 
+/** Between ramp steps, the longest wait for the previous step's stragglers, s. */
+const QUIET_LIMIT_S = 60;
+
 /** A step holds when nothing was lost and it went out at (nearly) its rate. */
 export function held(step: LoadResult): boolean {
   return step.lost === 0 && step.duplicates === 0 && step.achievedRate >= step.targetRate * 0.97;
@@ -71,7 +74,8 @@ async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions,
   const steps: LoadResult[] = [];
   let highestHeld: number | undefined;
   for (let rate = o.ramp.startRate; rate <= o.ramp.maxRate; rate = Math.round(rate * o.ramp.factor)) {
-    o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s`);
+    const left = await quiet(recorder, QUIET_LIMIT_S);
+    o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s${left > 0 ? ` (${left} messages of earlier steps still on their way)` : ""}`);
     const step = await runLoad(target, recorder, { rate, durationS: o.ramp.stepS, drainS: o.drainS }, o.progress);
     steps.push(step);
     if (!held(step)) break;

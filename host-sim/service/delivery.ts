@@ -16,6 +16,11 @@
  * oldest unacknowledged one. MQTT keeps one session's messages in order, so every copy of a
  * confirmation reaches the device before anything published after it.
  *
+ * The first wait adapts to how fast acks come back, as TCP's retransmission timer does (RFC 6298):
+ * a smoothed ack time and its variation, from deliveries acked at their first attempt, give
+ * `SRTT + 4 * RTTVAR`, never less than `ackTimeoutMs`. When the devices or the broker fall behind
+ * and acks take seconds, retries wait for them instead of piling more copies on the backlog.
+ *
  * With a store (delivery-store.ts) the state outlives the process: changes are written at most
  * every `persistEveryMs` and at close, and a restarted service resumes the retries of everything
  * still in flight. Settled deliveries are kept for `retentionMs`, and at most `maxSettled` of
@@ -190,6 +195,9 @@ export class DeliveryTracker {
   #closed = false;
   #settled = 0;
   #housekeeping: NodeJS.Timeout | undefined;
+  /** Smoothed ack time and its mean deviation, ms (RFC 6298); undefined before the first sample. */
+  #srtt: number | undefined;
+  #rttvar = 0;
 
   constructor(
     private readonly transport: DeliveryTransport,
@@ -250,7 +258,7 @@ export class DeliveryTracker {
       payload,
       sequence,
       timer: undefined,
-      backoffMs: this.policy.ackTimeoutMs,
+      backoffMs: this.firstWaitMs,
       due: false,
       waiters: current?.waiters ?? [],
     };
@@ -290,6 +298,26 @@ export class DeliveryTracker {
     });
   }
 
+  /** The wait before the first retry of a new delivery: the retransmission timeout, ms. */
+  get firstWaitMs(): number {
+    const { ackTimeoutMs, maxBackoffMs } = this.policy;
+    if (this.#srtt === undefined) return ackTimeoutMs;
+    return Math.min(maxBackoffMs, Math.max(ackTimeoutMs, Math.round(this.#srtt + 4 * this.#rttvar)));
+  }
+
+  /** Karn's rule: only a delivery acked at its first attempt says how long an ack takes. */
+  #sample(report: DeliveryReport): void {
+    if (report.attempts !== 1 || report.firstPublishedAt === undefined) return;
+    const rtt = this.now() - report.firstPublishedAt;
+    if (this.#srtt === undefined) {
+      this.#srtt = rtt;
+      this.#rttvar = rtt / 2;
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
+    }
+  }
+
   /** An ack arrived from a device. */
   acked(ack: DeviceAck): void {
     this.#acks++;
@@ -305,6 +333,7 @@ export class DeliveryTracker {
     if (TERMINAL_STATES.has(report.state)) return;
     report.deviceId ??= ack.deviceId;
     report.ack = ack;
+    if (delivery.sequence >= 0) this.#sample(report);
     this.#settle(delivery, ack.status);
     for (const waiter of delivery.waiters.splice(0)) waiter.resolve(ack);
   }

@@ -117,4 +117,32 @@ describe("delivery tracking", () => {
     expect(transport.sent.map((s) => s.deviceId)).toEqual(["d1", "d1", "d2", "d1"]);
     tracker.close();
   });
+
+  it("adapts the first wait to how long acks take (RFC 6298), from first attempts only", async () => {
+    let now = 1_000_000;
+    const tracker = new DeliveryTracker(new FakeTransport(), { ackTimeoutMs: 20, maxBackoffMs: 60_000 }, () => now);
+    expect(tracker.firstWaitMs).toBe(20);
+    for (let i = 0; i < 10; i++) {
+      await tracker.deliver(`S${i}`, "d1", BYTES, now + 600_000);
+      now += 400;
+      tracker.acked(ack(`S${i}`, "announced"));
+    }
+    const wait = tracker.firstWaitMs;
+    expect(wait).toBeGreaterThan(400);
+    expect(wait).toBeLessThan(500);
+    // A delivery sent twice before its ack says nothing about ack time (Karn): the wait stays.
+    await tracker.deliver("R1", "d1", BYTES, now + 600_000);
+    await tracker.deliver("R1", "d1", BYTES, now + 600_000);
+    now += 30_000;
+    tracker.acked(ack("R1", "announced"));
+    expect(tracker.firstWaitMs).toBe(wait);
+    // Never below the configured timeout, never above the ceiling.
+    const fast = new DeliveryTracker(new FakeTransport(), { ackTimeoutMs: 5_000 }, () => now);
+    await fast.deliver("F1", "d1", BYTES, now + 600_000);
+    now += 2;
+    fast.acked(ack("F1", "announced"));
+    expect(fast.firstWaitMs).toBe(5_000);
+    tracker.close();
+    fast.close();
+  });
 });
