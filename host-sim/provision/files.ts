@@ -81,6 +81,11 @@ export class OutputDir {
     return outcome;
   }
 
+  /** Records a file this run checked and left as it was, without writing it. */
+  keep(relativePath: string): void {
+    this.#outcomes.set(relativePath, "unchanged");
+  }
+
   /** What this run did to each file it wrote. */
   get outcomes(): ReadonlyMap<string, WriteOutcome> {
     return this.#outcomes;

@@ -20,13 +20,12 @@ import { flashCommands, flashScript, nvsImagePath, type FlashTarget } from "./fl
 import { ID_PREFIX, newDeviceId, newHmacKeyHex, newPassword, nextKeyId } from "./identity";
 import { LedgerError, readLedger, writeLedger, LEDGER_FILE } from "./ledger";
 import { InputError, checkLanguage, parseMerchants, type MerchantRow } from "./merchants";
-import { merchantQrPayload } from "./merchant-qr";
 import type { AuthMode, BrokerCredentials, DeviceRecord, Ledger, MerchantBinding } from "./model";
 import { dynamicSecurityConfig, hashPassword, mosquittoAcl, mosquittoConfig, mosquittoDynsecConfig, mosquittoPasswords } from "./mosquitto";
 import { encodeKvCsv, encodeKvImage } from "./nvs/kv-image";
 import { nvsPartition, parsePartitionTable } from "./partition-table";
 import type { Progress } from "./progress";
-import { stickerPdf, stickerPng } from "./sticker";
+import { writeStickers, type StickerJob } from "./stickers";
 import type { CertificateAuthority } from "./tls/certificates";
 
 /** The X.509 code loads only for TLS batches: it takes longer to load than a password batch takes to make. */
@@ -417,20 +416,18 @@ class Batch {
       out.write("broker/mosquitto-dynsec.conf", mosquittoDynsecConfig("tls", paths));
     }
 
-    const merchants = new Map<string, { merchant: MerchantBinding; devices: string[]; since: string }>();
+    const stickers = new Map<string, StickerJob>();
     for (const device of devices) {
       const m = device.merchant;
       if (!m || (!m.vpa && !m.emvco)) continue;
-      const entry = merchants.get(m.id) ?? { merchant: m, devices: [], since: device.createdAt };
-      entry.devices.push(device.deviceId);
-      if (device.createdAt < entry.since) entry.since = device.createdAt;
-      merchants.set(m.id, entry);
+      const job = stickers.get(m.id) ?? { merchant: m, deviceIds: [], since: device.createdAt };
+      job.deviceIds.push(device.deviceId);
+      if (device.createdAt < job.since) job.since = device.createdAt;
+      stickers.set(m.id, job);
     }
-    for (const [id, { merchant, devices: ids, since }] of merchants) {
-      out.write(`stickers/${id}.png`, stickerPng(merchantQrPayload(merchant)));
-      const pdf = await stickerPdf(merchant, ids, new Date(since));
-      out.write(`stickers/${id}.pdf`, pdf.bytes);
-      if (pdf.nameOmitted) this.summary.warnings.push(`sticker ${id}: the name ${JSON.stringify(merchant.name)} needs a font the PDF's standard fonts lack; the sticker shows the payment address only`);
+    for (const id of await writeStickers(out, [...stickers.values()], r.progress)) {
+      const name = (stickers.get(id) as StickerJob).merchant.name;
+      this.summary.warnings.push(`sticker ${id}: the name ${JSON.stringify(name)} needs a font the PDF's standard fonts lack; the sticker shows the payment address only`);
     }
 
     out.write("flash/commands.txt", flashCommands(devices, target));

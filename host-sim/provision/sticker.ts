@@ -5,7 +5,18 @@
  * 4-module quiet zone as ISO/IEC 18004 asks. Both files are deterministic: the same merchant and
  * date give the same bytes, so reruns leave them untouched.
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont } from "pdf-lib";
+import {
+  concatTransformationMatrix,
+  fill,
+  PDFDocument,
+  popGraphicsState,
+  pushGraphicsState,
+  rectangle,
+  rgb,
+  setFillingGrayscaleColor,
+  StandardFonts,
+  type PDFFont,
+} from "pdf-lib";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import { merchantQrPayload } from "./merchant-qr";
@@ -60,14 +71,18 @@ function centered(page: ReturnType<PDFDocument["addPage"]>, font: PDFFont, text:
 }
 
 /**
- * The code as vector squares (one rectangle per run of dark modules in a row), so it prints sharp
- * at any resolution; `side` includes the quiet zone, `bottom` is its lower edge.
+ * The code as vector squares, so it prints sharp at any resolution: in a coordinate system of one
+ * unit per module (origin at the code's lower left corner), one `re` rectangle per run of dark
+ * modules in a row, all filled at once. `side` includes the quiet zone, `bottom` is its lower edge.
  */
 function drawCode(page: ReturnType<PDFDocument["addPage"]>, payload: string, side: number, bottom: number): void {
   const { size, dark } = qrModules(payload);
   const module = side / (size + 2 * QUIET_ZONE);
-  const left = (page.getWidth() - side) / 2 + QUIET_ZONE * module;
-  const top = bottom + side - QUIET_ZONE * module;
+  const operators = [
+    pushGraphicsState(),
+    concatTransformationMatrix(module, 0, 0, module, (page.getWidth() - side) / 2 + QUIET_ZONE * module, bottom + QUIET_ZONE * module),
+    setFillingGrayscaleColor(0),
+  ];
   for (let row = 0; row < size; row++) {
     for (let column = 0; column < size; ) {
       if (!dark(row, column)) {
@@ -76,10 +91,12 @@ function drawCode(page: ReturnType<PDFDocument["addPage"]>, payload: string, sid
       }
       let end = column;
       while (end < size && dark(row, end)) end++;
-      page.drawRectangle({ x: left + column * module, y: top - (row + 1) * module, width: (end - column) * module, height: module, color: rgb(0, 0, 0) });
+      operators.push(rectangle(column, size - 1 - row, end - column, 1));
       column = end;
     }
   }
+  operators.push(fill(), popGraphicsState());
+  page.pushOperators(...operators);
 }
 
 export interface StickerPdf {

@@ -306,6 +306,15 @@ describe("a batch from a merchants CSV", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  it("draws a sticker again when its file was damaged since the last run, and only that one", async () => {
+    const png = join(out, "stickers", "M-002.png");
+    const good = readFileSync(png);
+    writeFileSync(png, good.subarray(0, 100));
+    const result = await provision(request(out, { merchants: merchants(CSV) }));
+    expect(result.files.updated).toBe(1);
+    expect(readFileSync(png).equals(good)).toBe(true);
+  });
+
   it("keeps identities when a merchant's details change, and rebuilds that merchant's image and sticker", async () => {
     const ids = ledger(out).devices.map((d) => d.deviceId);
     const changed = CSV.replace("patel.kirana@ybl", "patel.stores@ybl");
@@ -314,6 +323,8 @@ describe("a batch from a merchants CSV", () => {
     const qr = ledger(out).devices.find((d) => d.merchant?.id === "M-002") as Ledger["devices"][number];
     expect(result.rebound).toEqual([qr.deviceId]);
     expect(loadConfig(image(out, qr.deviceId), { brokerHost: "", brokerPort: 1, brokerTls: false, language: "en-in", keepalive: 1 }).merchantVpa).toBe("patel.stores@ybl");
+    const png = PNG.sync.read(readFileSync(join(out, "stickers", "M-002.png")));
+    expect(decodeImage(png.data, png.width, 4)).toBe("upi://pay?pa=patel.stores@ybl&pn=Patel%20Kirana&cu=INR");
   });
 
   it("with --rotate keeps device ids but makes new keys (next key id), passwords and images", async () => {
@@ -502,32 +513,26 @@ function decodeImage(rgba: Uint8Array, side: number, step: number): string | und
 }
 
 /**
- * The QR code of a sticker PDF, read from the page's drawing operations: each dark run is a
- * rectangle path (`x y cm`, then `0 0 m 0 h l w h l w 0 l h f`); the rectangles are painted into
- * a bitmap at one pixel per module, scaled up, and decoded with jsQR.
+ * The QR code of a sticker PDF, read from the page's drawing operations: the code is drawn in a
+ * coordinate system of one unit per module (`m 0 0 m x y cm`), one `x y w 1 re` per dark run,
+ * filled at once; the rectangles are painted into a bitmap, scaled up, and decoded with jsQR.
  */
 async function decodePdfSticker(bytes: Uint8Array): Promise<string | undefined> {
   const doc = await PDFDocument.load(bytes);
   const contents = doc.getPage(0).node.Contents();
   const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => doc.context.lookup(ref)) : [contents];
   const text = streams.map((s) => inflateSync(Buffer.from((s as PDFRawStream).contents)).toString("latin1")).join("\n");
-  const rects: { x: number; y: number; w: number; h: number }[] = [];
-  const pattern = /1 0 0 1 ([\d.]+) ([\d.]+) cm\n(?:1 0 0 1 0 0 cm\n)*0 0 m\n0 ([\d.]+) l\n([\d.]+) [\d.]+ l\n[\d.]+ 0 l\nh\nf/g;
-  for (const m of text.matchAll(pattern)) rects.push({ x: Number(m[1]), y: Number(m[2]), w: Number(m[4]), h: Number(m[3]) });
-  if (rects.length === 0) return undefined;
-  const module = rects[0].h;
-  const left = Math.min(...rects.map((r) => r.x));
-  const top = Math.max(...rects.map((r) => r.y + r.h));
-  const size = Math.round((Math.max(...rects.map((r) => r.x + r.w)) - left) / module);
+  const code = /([\d.]+) 0 0 \1 [\d.]+ [\d.]+ cm\n0 g\n((?:\d+ \d+ \d+ 1 re\n)+)f/.exec(text);
+  if (!code) return undefined;
+  const rects = [...code[2].matchAll(/(\d+) (\d+) (\d+) 1 re/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), w: Number(m[3]) }));
+  const size = Math.max(...rects.map((r) => r.y)) + 1;
   const scale = 3;
   const side = (size + 8) * scale;
   const pixels = new Uint8ClampedArray(side * side * 4).fill(255);
   for (const r of rects) {
-    const column = Math.round((r.x - left) / module);
-    const row = Math.round((top - r.y - r.h) / module);
-    const width = Math.round(r.w / module);
+    const row = size - 1 - r.y;
     for (let y = (row + 4) * scale; y < (row + 5) * scale; y++)
-      for (let x = (column + 4) * scale; x < (column + 4 + width) * scale; x++) pixels.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+      for (let x = (r.x + 4) * scale; x < (r.x + 4 + r.w) * scale; x++) pixels.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
   }
   return jsQR(pixels, side, side)?.data;
 }
