@@ -5,7 +5,7 @@
  * (firmware/qr/emvco.ts) before it is printed on thousands of stickers.
  */
 import { parseMpm } from "../../firmware/qr/emvco";
-import { buildUpi } from "../../firmware/qr/upi";
+import { buildUpi, UpiError } from "../../firmware/qr/upi";
 import type { MerchantBinding } from "./model";
 
 /** A static EMVCo payload the firmware's parser accepts, or an error naming every broken rule. */
@@ -21,7 +21,8 @@ export function merchantQrPayload(merchant: MerchantBinding): string {
     try {
       return buildUpi({ pa: merchant.vpa, pn: merchant.name, mc: merchant.mcc, cu: "INR" });
     } catch (error) {
-      throw new Error(`upi: ${(error as Error).message}`);
+      if (!(error instanceof UpiError)) throw error;
+      throw new Error(`upi: ${error.problems.filter((p) => p.severity === "error").map((p) => p.message).join("; ")}`);
     }
   }
   if (merchant.emvco !== undefined) {
