@@ -13,6 +13,7 @@
 import { availableParallelism } from "node:os";
 import type { Product } from "../../hal/system";
 import { backendCsv, backendDevice, backendJson } from "./backend";
+import { writeBrokerFiles } from "./broker-files";
 import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
 import { deviceDomains, type DeviceNvsOptions } from "./device-nvs";
 import { OutputDir, type WriteOutcome } from "./files";
@@ -21,7 +22,7 @@ import { ID_PREFIX, newDeviceId, newHmacKeyHex, newPassword, nextKeyId } from ".
 import { LedgerError, readLedger, writeLedger, LEDGER_FILE } from "./ledger";
 import { InputError, checkLanguage, parseMerchants, type MerchantRow } from "./merchants";
 import type { AuthMode, BrokerCredentials, DeviceRecord, Ledger, MerchantBinding } from "./model";
-import { dynamicSecurityConfig, hashPassword, mosquittoAcl, mosquittoConfig, mosquittoDynsecConfig, mosquittoPasswords } from "./mosquitto";
+import { hashPassword } from "./mosquitto";
 import { encodeKvCsv, encodeKvImage } from "./nvs/kv-image";
 import { nvsPartition, parsePartitionTable } from "./partition-table";
 import type { Progress } from "./progress";
@@ -89,7 +90,6 @@ interface Slot {
 const DEFAULT_LANGUAGE = "en-in";
 const DEFAULT_SERVICE_USER = "payterm-service";
 const CA_KEY_FILE = "ca/ca.key";
-const CA_CERT_FILE = "ca/ca.crt";
 
 function slotsFromRequest(request: ProvisionRequest, language: string): Slot[] {
   if (request.merchants) {
@@ -368,7 +368,7 @@ class Batch {
     const devices = [...ledger.devices].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
     const trustAnchorPem = this.trustAnchor();
     if (this.broker.tls && !trustAnchorPem)
-      this.summary.warnings.push("no CA for the broker's certificate went into the images (--broker-ca FILE): devices will trust no broker over TLS");
+      this.summary.warnings.push("no CA for the broker's certificate went into the images (--broker-ca FILE): devices will rely on the CA certificates built into their firmware");
 
     r.progress.begin(devices.length, "NVS images");
     for (const device of devices) {
@@ -384,37 +384,7 @@ class Batch {
     out.write("backend/devices.json", backendJson(backend));
     out.write("backend/devices.csv", backendCsv(backend));
 
-    const subjects = devices.map((d) => ({ username: d.mqtt.username, deviceId: d.deviceId, product: d.product, passwordHash: d.mqtt.passwordHash }));
-    out.write("broker/dynamic-security.json", dynamicSecurityConfig(ledger.service, subjects));
-    const acl = out.path("broker/acl");
-    const passwords = out.path("broker/passwd");
-    const service = ledger.service;
-    out.write("broker/acl", mosquittoAcl(service.username, subjects));
-    if (ledger.settings.auth === "password") {
-      out.write("broker/passwd", mosquittoPasswords([service, ...devices.map((d) => d.mqtt)].map((c) => ({ username: c.username, passwordHash: c.passwordHash as string }))));
-      out.write("broker/service.json", `${JSON.stringify({ url: ledger.settings.brokerUrl, username: service.username, password: service.password }, null, 2)}\n`);
-      out.write("broker/mosquitto.conf", mosquittoConfig("password", { acl, passwords }));
-      out.write("broker/mosquitto-dynsec.conf", mosquittoDynsecConfig("password", { acl, dynsec: out.path("broker/dynamic-security.json") }));
-    } else {
-      const ca = ledger.ca?.certificate as string;
-      out.write(CA_CERT_FILE, ca);
-      out.write("broker/ca.crt", ca);
-      out.write("broker/service.crt", service.certificate as string);
-      out.write("broker/service.key", service.privateKey as string);
-      out.write("broker/service.json", `${JSON.stringify({ url: ledger.settings.brokerUrl, username: service.username, certificate: "service.crt", key: "service.key", ca: "ca.crt" }, null, 2)}\n`);
-      if (ledger.server) {
-        out.write("broker/server.crt", ledger.server.chain);
-        out.write("broker/server.key", ledger.server.privateKey);
-      }
-      const paths = {
-        acl,
-        ca: out.path("broker/ca.crt"),
-        dynsec: out.path("broker/dynamic-security.json"),
-        ...(ledger.server ? { serverCertificate: out.path("broker/server.crt"), serverKey: out.path("broker/server.key") } : {}),
-      };
-      out.write("broker/mosquitto.conf", mosquittoConfig("tls", paths));
-      out.write("broker/mosquitto-dynsec.conf", mosquittoDynsecConfig("tls", paths));
-    }
+    writeBrokerFiles(out, ledger, devices);
 
     const stickers = new Map<string, StickerJob>();
     for (const device of devices) {

@@ -14,8 +14,10 @@ import { inflateSync } from "node:zlib";
 import jsQR from "jsqr";
 import { PDFArray, PDFDocument, PDFRawStream } from "pdf-lib";
 import { PNG } from "pngjs";
+import { createMemoryHal } from "../../hal/memory/index";
 import { MemoryKv } from "../../hal/memory/kv";
-import type { MqttTls } from "../../hal/mqtt";
+import { startDevice } from "../../firmware/device";
+import type { MqttConnectOptions, MqttTls } from "../../hal/mqtt";
 import { brokerEndpoint, brokerTls } from "../../firmware/broker";
 import { CONFIG_DOMAIN, loadConfig, provisionedDeviceId, provisionedProduct } from "../../firmware/config";
 import { Keyring } from "../../firmware/payments/keyring";
@@ -238,6 +240,27 @@ describe("a batch from a merchants CSV", () => {
     expect(Buffer.from(config.updatePublicKey as Uint8Array).toString("hex")).toBe(RELEASE_KEY_HEX);
     expect(Buffer.from(new Keyring(kv).get("k1") as Uint8Array).toString("hex")).toBe(record.keyHex);
     expect(kv.keys(CONFIG_DOMAIN)).not.toContain("tlsCert");
+  });
+
+  it("boots a device from its image with the image's id and settings, and says so when the image is for the other product", () => {
+    const qr = ledger(out).devices.find((d) => d.product === "qr-display") as Ledger["devices"][number];
+    const boot = (product: "soundbox" | "qr-display") => {
+      const kv = image(out, qr.deviceId);
+      const hal = createMemoryHal({ deviceId: provisionedDeviceId(kv) as string, product, kv, clips: [] });
+      const seen: MqttConnectOptions[] = [];
+      const connect = hal.mqtt.connect.bind(hal.mqtt);
+      hal.mqtt.connect = (options, handlers) => {
+        seen.push(options);
+        connect(options, handlers);
+      };
+      const device = startDevice(hal, { brokerHost: "nowhere.invalid", brokerPort: 1, brokerTls: false, language: "en-in", keepalive: 5 });
+      device.stop();
+      return { options: seen[0], events: hal.log.events.filter((e) => e.name === "product-mismatch").map((e) => e.fields) };
+    };
+    const right = boot("qr-display");
+    expect(right.options).toMatchObject({ host: "broker.example.com", port: 1883, clientId: qr.deviceId, username: qr.deviceId, password: qr.mqtt.password });
+    expect(right.events).toEqual([]);
+    expect(boot("soundbox").events).toEqual([{ provisioned: "qr-display", firmware: "soundbox" }]);
   });
 
   it("lists one esptool command per device at the nvs partition's offset, and a script that checks the image size", () => {
