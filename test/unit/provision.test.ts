@@ -37,7 +37,7 @@ import { TestCa } from "../support/tls-certs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PARTITIONS = join(ROOT, "hal", "moddable", "partitions.csv");
-const EMVCO = JSON.parse(readFileSync("/work/shared/vectors/emvco-mpm.json", "utf8")) as { valid: { source: string; payload: string }[] };
+const EMVCO = (JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "qr-vectors.json"), "utf8")) as { emvco: { valid: { source: string; payload: string }[] } }).emvco;
 const PIX = EMVCO.valid.find((v) => v.source.startsWith("PIX"))?.payload as string;
 const DYNAMIC = EMVCO.valid.find((v) => v.source.includes("dynamic"))?.payload as string;
 // The release public key `payterm release keygen` would write (release.pub.hex): any P-256 point.
