@@ -171,6 +171,7 @@ export class DeviceCard {
     }
     if (state.screen) rows.push(["Screen", state.running ? state.screen.state ?? "–" : "dark"]);
     rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : "down"]);
+    if (state.product === "soundbox") rows.push(["Language", state.language]);
     const stats = el(r, "[data-stats]");
     stats.replaceChildren(
       ...rows.flatMap(([name, value]) => {
