@@ -265,6 +265,8 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   commands.register("rotate-key", rotateKeyCommand(keyCommands));
   commands.register("retire-key", retireKeyCommand(keyCommands));
 
+  qr?.restoreCharge();
+
   log.event("info", "started", { product: system.product, fw: system.firmwareVersion, device: system.deviceId, lang: language.code });
   updates?.start();
   session.start();

@@ -11,6 +11,7 @@
  */
 import type { Clock, TimerHandle, Timers } from "../../hal/clock";
 import type { Crypto } from "../../hal/crypto";
+import { KvError, type KeyValueStore } from "../../hal/kv";
 import type { Log } from "../../hal/log";
 import { decodeEnvelope } from "../payments/envelope";
 import type { JournalEntry } from "../payments/journal";
@@ -20,7 +21,8 @@ import { authenticateEnvelope } from "../payments/verify";
 import { encodeChargeAck, type ChargeAck, type ChargeStatus } from "./charge-ack";
 import { ChargeReason, ChargeRejection, parseChargeRequest, type ShowCharge } from "./charge-request";
 import { chargeOffers, type MerchantDefaults, type SchemeOffer } from "./offers";
-import { ScreenFitError, type QrDisplay } from "./qr-display";
+import { clearCharge, loadCharge, saveCharge } from "./charge-store";
+import { ScreenFitError, type PreparedCharge, type QrDisplay } from "./qr-display";
 
 export interface ChargeDeskOptions {
   deviceId: string;
@@ -31,6 +33,8 @@ export interface ChargeDeskOptions {
   log: Log;
   screen: QrDisplay;
   merchant: MerchantDefaults;
+  /** Where the charge on offer is kept across restarts (charge-store.ts); none, it is not. */
+  kv?: KeyValueStore;
   /** Publishes an encoded charge ack. */
   publishAck(payload: Uint8Array): void;
 }
@@ -46,7 +50,10 @@ export interface CurrentCharge {
 }
 
 interface Active {
-  request: ShowCharge;
+  reference: string;
+  amountMinor: number;
+  currency: string;
+  expiresAt: number;
   offers: SchemeOffer[];
   expiry: TimerHandle;
 }
@@ -75,8 +82,35 @@ export class ChargeDesk {
     const active = this.#active;
     if (!active) return undefined;
     const code = (scheme: string) => active.offers.find((o) => o.scheme === scheme)?.payload;
-    const r = active.request;
-    return { reference: r.reference, amountMinor: r.amountMinor, currency: r.currency, expiresAt: r.expiresAt, upiLink: code("upi"), emvPayload: code("emv") };
+    return { reference: active.reference, amountMinor: active.amountMinor, currency: active.currency, expiresAt: active.expiresAt, upiLink: code("upi"), emvPayload: code("emv") };
+  }
+
+  /**
+   * After a restart: the charge that was on offer comes back on screen until its deadline; one
+   * whose deadline passed while the device was off is reported expired.
+   */
+  restore(): void {
+    const kv = this.#o.kv;
+    const stored = kv && loadCharge(kv);
+    if (!kv || !stored) return;
+    const now = this.#o.clock.now();
+    if (now >= stored.expiresAt) {
+      clearCharge(kv);
+      this.#remember(stored.reference, { status: "expired", amountMinor: stored.amountMinor, currency: stored.currency });
+      this.#ack({ status: "expired", reference: stored.reference });
+      return;
+    }
+    let prepared;
+    try {
+      prepared = this.#o.screen.prepareCharge(stored);
+    } catch (error) {
+      if (!(error instanceof ScreenFitError)) throw error;
+      clearCharge(kv);
+      this.#o.log.event("warn", "charge-not-restored", { ref: stored.reference, detail: error.message });
+      return;
+    }
+    this.#offer(stored, stored.offers, prepared, now);
+    this.#o.log.event("info", "charge-restored", { ref: stored.reference });
   }
 
   /** One MQTT payload from the charge topic. */
@@ -101,7 +135,7 @@ export class ChargeDesk {
     const c = entry.confirmation;
     const paid = { amountMinor: c.amountMinor, currency: c.currency, provider: c.provider, reference: c.reference };
     const active = this.#active;
-    const asked = active && active.request.reference === c.reference ? active.request : c.reference !== undefined ? this.#finished.get(c.reference) : undefined;
+    const asked = active && active.reference === c.reference ? active : c.reference !== undefined ? this.#finished.get(c.reference) : undefined;
     if (!asked || c.reference === undefined) {
       // A payment to the static code, or for a charge this device no longer knows.
       if (c.reference !== undefined) this.#o.log.event("warn", "charge-unknown", { ref: c.reference, txn: c.transactionId });
@@ -114,7 +148,7 @@ export class ChargeDesk {
       ? () => this.#o.screen.showPaid(paid, c.transactionId)
       : () => this.#o.screen.showMismatch({ ...paid, expectedMinor: asked.amountMinor, expectedCurrency: asked.currency }, c.transactionId);
     const outcome = { transactionId: c.transactionId, paidMinor: c.amountMinor };
-    if (active && active.request.reference === c.reference) this.#end(status, outcome, show);
+    if (active && active.reference === c.reference) this.#end(status, outcome, show);
     else {
       this.#remember(c.reference, { status, amountMinor: asked.amountMinor, currency: asked.currency, ...outcome });
       show();
@@ -136,8 +170,8 @@ export class ChargeDesk {
   #show(request: ShowCharge): ChargeAck {
     const now = this.#o.clock.now();
     const active = this.#active;
-    if (active && active.request.reference === request.reference) {
-      const same = active.request.amountMinor === request.amountMinor && active.request.currency === request.currency && active.request.expiresAt === request.expiresAt;
+    if (active && active.reference === request.reference) {
+      const same = active.amountMinor === request.amountMinor && active.currency === request.currency && active.expiresAt === request.expiresAt;
       if (!same) throw new ChargeRejection(ChargeReason.referenceReused, "a different charge with this reference is on screen", request.reference);
       return this.#ack({ status: "shown", reference: request.reference, codes: codesOf(active.offers) });
     }
@@ -154,26 +188,38 @@ export class ChargeDesk {
     }
     if (active) {
       this.#end("replaced", {});
-      this.#ack({ status: "replaced", reference: active.request.reference });
+      this.#ack({ status: "replaced", reference: active.reference });
     }
-    const expiry = this.#o.timers.once(() => this.#expire(request.reference), request.expiresAt - now);
-    this.#active = { request, offers, expiry };
-    this.#o.screen.offerCharge(prepared);
+    this.#offer(request, offers, prepared, now);
+    if (this.#o.kv) {
+      try {
+        saveCharge(this.#o.kv, { reference: request.reference, amountMinor: request.amountMinor, currency: request.currency, expiresAt: request.expiresAt, offers });
+      } catch (error) {
+        if (!(error instanceof KvError)) throw error;
+        this.#o.log.event("warn", "charge-not-saved", { ref: request.reference, detail: error.message });
+      }
+    }
     this.#o.log.event("info", "charge-shown", { ref: request.reference, amt: request.amountMinor, cur: request.currency, codes: offers.map((o) => o.scheme).join(" ") });
     return this.#ack({ status: "shown", reference: request.reference, codes: codesOf(offers) });
   }
 
+  #offer(charge: { reference: string; amountMinor: number; currency: string; expiresAt: number }, offers: SchemeOffer[], prepared: PreparedCharge, now: number): void {
+    const expiry = this.#o.timers.once(() => this.#expire(charge.reference), charge.expiresAt - now);
+    this.#active = { reference: charge.reference, amountMinor: charge.amountMinor, currency: charge.currency, expiresAt: charge.expiresAt, offers, expiry };
+    this.#o.screen.offerCharge(prepared);
+  }
+
   #cancel(reference: string): ChargeAck {
     const active = this.#active;
-    if (!active || active.request.reference !== reference) throw new ChargeRejection(ChargeReason.notActive, "no charge with this reference is on screen", reference);
-    this.#end("cancelled", {}, () => this.#o.screen.showEnded("cancelled", active.request));
+    if (!active || active.reference !== reference) throw new ChargeRejection(ChargeReason.notActive, "no charge with this reference is on screen", reference);
+    this.#end("cancelled", {}, () => this.#o.screen.showEnded("cancelled", active));
     return this.#ack({ status: "cancelled", reference });
   }
 
   #expire(reference: string): void {
     const active = this.#active;
-    if (!active || active.request.reference !== reference) return;
-    this.#end("expired", {}, () => this.#o.screen.showEnded("expired", active.request));
+    if (!active || active.reference !== reference) return;
+    this.#end("expired", {}, () => this.#o.screen.showEnded("expired", active));
     this.#o.log.event("info", "charge-expired", { ref: reference });
     this.#ack({ status: "expired", reference });
   }
@@ -187,8 +233,8 @@ export class ChargeDesk {
     const active = this.#active as Active;
     this.#o.timers.clear(active.expiry);
     this.#active = undefined;
-    const r = active.request;
-    this.#remember(r.reference, { status, amountMinor: r.amountMinor, currency: r.currency, ...outcome });
+    if (this.#o.kv) clearCharge(this.#o.kv);
+    this.#remember(active.reference, { status, amountMinor: active.amountMinor, currency: active.currency, ...outcome });
     if (show) {
       show();
       this.#o.screen.endCharge();

@@ -23,6 +23,8 @@ export interface QrTerminal {
   readonly desk: ChargeDesk;
   /** The charge on offer: NFC card emulation presents its UPI link. */
   current(): CurrentCharge | undefined;
+  /** After a restart, brings back the charge that was on offer (its ack may be published). */
+  restoreCharge(): void;
   /** A payload from the charge topic. */
   receiveCharge(payload: Uint8Array): void;
   /** A verified, journaled confirmation to show. */
@@ -78,6 +80,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     log: hal.log,
     screen,
     merchant: { vpa: config.merchantVpa, name: config.merchantName },
+    kv: hal.kv,
     publishAck: options.publishChargeAck,
   });
   const poll = hal.timers.repeat(() => screen.setStatus(battery(hal.power.status())), BATTERY_POLL_MS);
@@ -91,6 +94,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     screen,
     desk,
     current: () => desk.current(),
+    restoreCharge: () => desk.restore(),
     receiveCharge: (payload) => desk.receive(payload),
     confirmed: (entry) => desk.confirmed(entry),
     setOnline: (online) => screen.setStatus({ online }),
