@@ -102,7 +102,8 @@ export class SpeechQueue {
 
   /** Whether an utterance of this kind waits (not counting the one playing). */
   has(kind: UtteranceKind): boolean {
-    return [this.#payments, this.#requests, this.#prompts].some((queue) => queue.some((u) => u.kind === kind));
+    const isKind = (u: Utterance) => u.kind === kind;
+    return this.#payments.some(isKind) || this.#requests.some(isKind) || this.#prompts.some(isKind);
   }
 
   payment(entry: JournalEntry, sounds: readonly Sound[]): void {
