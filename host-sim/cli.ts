@@ -6,6 +6,7 @@ import { UsageError } from "./cli/args";
 import type { Command } from "./cli/command";
 import { cmdCommand } from "./cli/cmd";
 import { fleetCommand } from "./cli/fleet";
+import { nfcCommand } from "./cli/nfc";
 import { payCommand } from "./cli/pay";
 import { provisionCommand } from "./cli/provision";
 import { qrCommand } from "./cli/qr";
@@ -14,7 +15,7 @@ import { runCommand } from "./cli/run";
 import { sayCommand } from "./cli/say";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand, qrCommand, fleetCommand];
+const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand, qrCommand, fleetCommand, nfcCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 
