@@ -2,8 +2,8 @@
  * A fleet run, start to end, on one broker:
  *   1. the floor: N bare mqtt.js subscribers, the same rate and duration (and ramp), then closed;
  *   2. the fleet: N virtual soundboxes on the real firmware and the payment service, the same load;
- *   3. with `ramp`, each side is driven in steps of rising rate until a step loses a message or
- *      cannot be sent at its rate; the highest step held is reported beside the floor's.
+ *   3. with `ramp`, each side is first driven in steps of rising rate until a step loses a message
+ *      or cannot be sent at its rate; the highest step held is reported beside the floor's.
  * Results: one object (report.ts prints it as a table, JSON and an HTML chart).
  */
 import { randomBytes } from "node:crypto";
@@ -68,20 +68,33 @@ export function held(step: LoadResult): boolean {
   return step.lost === 0 && step.duplicates === 0 && step.achievedRate >= step.targetRate * 0.97;
 }
 
+/**
+ * The ramp first, from its lowest rate up, each step once the previous one's stragglers are in;
+ * then the main step. (A main step that overloads the system would leave a backlog no ramp step
+ * could start clean after.)
+ */
 async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "main" | "ramp">> {
-  const main = o.durationS > 0 ? await runLoad(target, recorder, mainStep, o.progress) : undefined;
-  if (!o.ramp) return { main, ramp: undefined };
-  const steps: LoadResult[] = [];
-  let highestHeld: number | undefined;
-  for (let rate = o.ramp.startRate; rate <= o.ramp.maxRate; rate = Math.round(rate * o.ramp.factor)) {
-    const left = await quiet(recorder, QUIET_LIMIT_S);
-    o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s${left > 0 ? ` (${left} messages of earlier steps still on their way)` : ""}`);
-    const step = await runLoad(target, recorder, { rate, durationS: o.ramp.stepS, drainS: o.drainS }, o.progress);
-    steps.push(step);
-    if (!held(step)) break;
-    highestHeld = rate;
+  let ramp: SideResult["ramp"];
+  if (o.ramp) {
+    const steps: LoadResult[] = [];
+    let highestHeld: number | undefined;
+    for (let rate = o.ramp.startRate; rate <= o.ramp.maxRate; rate = Math.round(rate * o.ramp.factor)) {
+      const left = await quiet(recorder, QUIET_LIMIT_S);
+      o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s${left > 0 ? ` (${left} messages of earlier steps still on their way)` : ""}`);
+      const step = await runLoad(target, recorder, { rate, durationS: o.ramp.stepS, drainS: o.drainS }, o.progress);
+      steps.push(step);
+      if (!held(step)) break;
+      highestHeld = rate;
+    }
+    ramp = { steps, highestHeld };
   }
-  return { main, ramp: { steps, highestHeld } };
+  let main: LoadResult | undefined;
+  if (o.durationS > 0) {
+    const left = await quiet(recorder, QUIET_LIMIT_S);
+    o.progress(`${target.label}: ${mainStep.rate}/s for ${mainStep.durationS} s${left > 0 ? ` (${left} messages of the ramp still on their way)` : ""}`);
+    main = await runLoad(target, recorder, mainStep, o.progress);
+  }
+  return { main, ramp };
 }
 
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {

@@ -18,8 +18,9 @@
  *
  * The first wait adapts to how fast acks come back, as TCP's retransmission timer does (RFC 6298):
  * a smoothed ack time and its variation, from deliveries acked at their first attempt, give
- * `SRTT + 4 * RTTVAR`, never less than `ackTimeoutMs`. When the devices or the broker fall behind
- * and acks take seconds, retries wait for them instead of piling more copies on the backlog.
+ * `SRTT + 4 * RTTVAR`, never less than `ackTimeoutMs`; and a wait that runs out doubles it (once
+ * per timeout, however many run out together) until the next sample (RFC 6298, 5.5). When the devices or the broker fall behind and acks take
+ * seconds, retries wait for them instead of piling more copies on the backlog.
  *
  * With a store (delivery-store.ts) the state outlives the process: changes are written at most
  * every `persistEveryMs` and at close, and a restarted service resumes the retries of everything
@@ -198,6 +199,10 @@ export class DeliveryTracker {
   /** Smoothed ack time and its mean deviation, ms (RFC 6298); undefined before the first sample. */
   #srtt: number | undefined;
   #rttvar = 0;
+  /** The timeout as doubled by waits that ran out since the last sample, ms. */
+  #backedOff = 0;
+  /** When it was last doubled: at most once per timeout, however many waits run out together. */
+  #backedOffAt = -Infinity;
 
   constructor(
     private readonly transport: DeliveryTransport,
@@ -301,14 +306,15 @@ export class DeliveryTracker {
   /** The wait before the first retry of a new delivery: the retransmission timeout, ms. */
   get firstWaitMs(): number {
     const { ackTimeoutMs, maxBackoffMs } = this.policy;
-    if (this.#srtt === undefined) return ackTimeoutMs;
-    return Math.min(maxBackoffMs, Math.max(ackTimeoutMs, Math.round(this.#srtt + 4 * this.#rttvar)));
+    const measured = this.#srtt === undefined ? ackTimeoutMs : Math.round(this.#srtt + 4 * this.#rttvar);
+    return Math.min(maxBackoffMs, Math.max(ackTimeoutMs, measured, this.#backedOff));
   }
 
   /** Karn's rule: only a delivery acked at its first attempt says how long an ack takes. */
   #sample(report: DeliveryReport): void {
     if (report.attempts !== 1 || report.firstPublishedAt === undefined) return;
     const rtt = this.now() - report.firstPublishedAt;
+    this.#backedOff = 0;
     if (this.#srtt === undefined) {
       this.#srtt = rtt;
       this.#rttvar = rtt / 2;
@@ -444,7 +450,16 @@ export class DeliveryTracker {
       delivery.timer = undefined;
       if (TERMINAL_STATES.has(delivery.report.state)) return;
       if (this.now() >= expiresAt) this.#expire(delivery);
-      else this.#retry(delivery);
+      else {
+        // A wait ran out: the timeout was too short for the state the system is in.
+        const now = this.now();
+        const current = this.firstWaitMs;
+        if (now - this.#backedOffAt >= current) {
+          this.#backedOff = Math.min(this.policy.maxBackoffMs, 2 * current);
+          this.#backedOffAt = now;
+        }
+        this.#retry(delivery);
+      }
     }, Math.max(0, due - this.now()));
   }
 

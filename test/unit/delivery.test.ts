@@ -145,4 +145,18 @@ describe("delivery tracking", () => {
     tracker.close();
     fast.close();
   });
+
+  it("doubles the first wait each time a wait runs out, until an ack measures it again", async () => {
+    const transport = new FakeTransport();
+    const tracker = new DeliveryTracker(transport, { ackTimeoutMs: 10, maxBackoffMs: 1_000 });
+    await tracker.deliver("B1", "d1", BYTES, Date.now() + 60_000);
+    await transport.sentAtLeast(3);
+    expect(tracker.firstWaitMs).toBeGreaterThanOrEqual(20);
+    tracker.acked(ack("B1", "announced"));
+    await tracker.deliver("B2", "d1", BYTES, Date.now() + 60_000);
+    tracker.acked(ack("B2", "announced"));
+    // B2 was acked at its first attempt: measured again, the backoff is gone.
+    expect(tracker.firstWaitMs).toBe(10);
+    tracker.close();
+  });
 });
