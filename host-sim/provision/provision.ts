@@ -276,6 +276,7 @@ class Batch {
       const key = this.out.read(CA_KEY_FILE);
       if (!key) throw new ProvisionError(`${this.out.path(CA_KEY_FILE)} is missing: the batch's generated CA key is needed to issue certificates`);
       this.ca = await loadCa(recorded.certificate, key.toString("utf8"));
+      this.out.keep(CA_KEY_FILE);
     } else if (recorded?.source === "loaded") {
       throw new ProvisionError("this batch's CA is the operator's own: pass it again with --ca-cert and --ca-key");
     } else {
