@@ -12,7 +12,18 @@ import type { NfcError } from "../../../firmware/nfc/errors";
 import { ManualClock, ManualTimers } from "../../../hal/memory/clock";
 import { NTAG_URI, SimulatedNfc, TYPE4_TEXT, TYPE4_URI } from "../../../host-sim/nfc/simulated-nfc";
 import { ntag213, ndefTlv } from "../../../host-sim/nfc/tags";
-import { assert, check, done, equal, hex, throws } from "./assert";
+import { assert, check, done, equal, hex, print, throws } from "./assert";
+
+const resetMeter = (globalThis as { resetMeter?: (limit: number, index: number) => number }).resetMeter;
+
+/** Computrons of `fn` on XS (printed for npm run bench:nfc); on Node it just runs. */
+function measure<T>(name: string, fn: () => T): T {
+  if (!resetMeter) return fn();
+  resetMeter(0, 0);
+  const result = fn();
+  print(`meter ${name} ${resetMeter(0, 0)}`);
+  return result;
+}
 
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("").toUpperCase();
 
@@ -119,6 +130,31 @@ for (const bus of ["i2c", "uart"] as const) {
     equal(r.arrivals.length, 1, "arrivals after recovery");
   });
 }
+
+check("metered: frame scan, NDEF decode and encode, and whole tag reads in virtual time", () => {
+  const scan = new FrameScan();
+  const frame = hex("0000FF0FF1D54B010100440007047BCB51962280C000");
+  measure("frame-scan", () => scanFrame(frame, 0, frame.length, 265, scan));
+  const message = encodeNdef([uriRecord("upi://pay?pa=demo.store@okaxis&pn=Demo%20Store&am=250.00&cu=INR&tr=T123"), textRecord("member 0042", "en")]);
+  measure("ndef-decode", () => decodeNdef(message));
+  measure("ndef-encode", () => encodeNdef([uriRecord("upi://pay?pa=demo.store@okaxis&pn=Demo%20Store&am=250.00&cu=INR&tr=T123")]));
+  for (const kind of ["ntag213-uri", "type4-ndef"] as const) {
+    const r = rig("i2c");
+    r.nfc.placeTag(kind);
+    // From the tag in the field to its arrival: polls, selection, reads, NDEF decode.
+    measure(`tap-${kind}`, () => {
+      for (let i = 0; i < 200 && r.arrivals.length === 0; i++) r.timers.advance(5);
+    });
+    equal(r.arrivals.length, 1, `${kind} arrived`);
+  }
+  const r = rig("i2c");
+  r.reader.present("upi://pay?pa=demo.store@okaxis&pn=Demo%20Store&am=250.00&cu=INR&tr=T123");
+  r.nfc.placeTag("phone");
+  measure("phone-read", () => {
+    for (let i = 0; i < 400 && r.nfc.phone.reads.length === 0; i++) r.timers.advance(5);
+  });
+  equal(r.nfc.phone.reads.length, 1, "phone read");
+});
 
 check("a tag with a TLV that runs past its memory is reported, and the next tag reads", () => {
   const r = rig("i2c");
