@@ -127,11 +127,15 @@ export class NfcTerminal {
   }
 
   /**
-   * The device key a tap is tagged with: the only one, or during a rotation (old and new both
-   * present) the one whose id sorts last, which is the newer for ids like k1, k2.
+   * The device key a tap is tagged with: the current one (the last rotate-key installed); before
+   * any rotation, the only one, or the one whose id sorts last.
    */
   #signingKey(): SigningKey | undefined {
-    const ids = this.#o.keyring.ids().sort();
+    const keyring = this.#o.keyring;
+    const current = keyring.current;
+    const currentKey = current === undefined ? undefined : keyring.get(current);
+    if (current !== undefined && currentKey) return { keyId: current, key: currentKey };
+    const ids = keyring.ids().sort();
     for (let i = ids.length - 1; i >= 0; i--) {
       const key = this.#o.keyring.get(ids[i]);
       if (key) return { keyId: ids[i], key };
