@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { freePort, waitForPort } from "../net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedBroker } from "../broker/embedded";
@@ -21,33 +21,6 @@ export interface FleetBroker {
   /** CPU the broker process has used, seconds, when it is ours to read. */
   cpuSeconds(): number | undefined;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** utime + stime of a process from /proc, seconds (Linux). */
@@ -75,7 +48,7 @@ async function startMosquitto(): Promise<FleetBroker> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.once("error", (error) => (stderr += String(error)));
   try {
-    await waitForPort(port, 5000);
+    await waitForPort(port, 5000, "mosquitto");
   } catch (error) {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });

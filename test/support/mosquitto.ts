@@ -4,36 +4,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, waitForPort } from "../../host-sim/net";
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { freePort };
 
 export class Mosquitto {
   #process: ChildProcess | undefined;
@@ -58,7 +33,7 @@ export class Mosquitto {
     const config = join(this.dir, "mosquitto.conf");
     writeFileSync(config, `listener ${this.port} 127.0.0.1\npersistence false\n${this.extraConfig}`);
     this.#process = spawn("mosquitto", ["-c", config], { stdio: "ignore" });
-    await waitForPort(this.port, 5000);
+    await waitForPort(this.port, 5000, "mosquitto");
   }
 
   async kill(): Promise<void> {
