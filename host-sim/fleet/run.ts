@@ -63,9 +63,16 @@ export interface FleetRunResult {
 /** Between ramp steps, the longest wait for the previous step's stragglers, s. */
 const QUIET_LIMIT_S = 60;
 
-/** A step holds when nothing was lost and it went out at (nearly) its rate. */
+/** The longest the last messages of a held step may take to arrive after sending stops, ms. */
+export const KEPT_UP_MS = 1000;
+
+/**
+ * A step holds when it went out at (nearly) its rate, nothing was lost or duplicated, and the
+ * receivers kept up: the last messages arrived within KEPT_UP_MS of the end of sending. (Without
+ * that, a short step at a rate the receivers cannot sustain passes by draining its backlog after.)
+ */
 export function held(step: LoadResult): boolean {
-  return step.lost === 0 && step.duplicates === 0 && step.achievedRate >= step.targetRate * 0.97;
+  return step.lost === 0 && step.duplicates === 0 && step.achievedRate >= step.targetRate * 0.97 && step.drainMs <= KEPT_UP_MS;
 }
 
 /**

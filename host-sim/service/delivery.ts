@@ -119,7 +119,7 @@ export interface DeliveryStats {
   duplicate: number;
   rejected: number;
   expired: number;
-  /** Publications beyond the first, over all transactions. */
+  /** Publications beyond the first, since this tracker started (pruned deliveries included). */
   retries: number;
   acks: number;
   duplicateAcks: number;
@@ -193,6 +193,7 @@ export class DeliveryTracker {
   readonly #listeners = new Set<(report: DeliveryReport) => void>();
   #acks = 0;
   #duplicateAcks = 0;
+  #retries = 0;
   #closed = false;
   #settled = 0;
   #housekeeping: NodeJS.Timeout | undefined;
@@ -231,12 +232,11 @@ export class DeliveryTracker {
   }
 
   stats(): DeliveryStats {
-    const stats: DeliveryStats = { tracked: 0, inFlight: 0, published: 0, retrying: 0, announced: 0, duplicate: 0, rejected: 0, expired: 0, retries: 0, acks: this.#acks, duplicateAcks: this.#duplicateAcks };
+    const stats: DeliveryStats = { tracked: 0, inFlight: 0, published: 0, retrying: 0, announced: 0, duplicate: 0, rejected: 0, expired: 0, retries: this.#retries, acks: this.#acks, duplicateAcks: this.#duplicateAcks };
     for (const { report } of this.#deliveries.values()) {
       stats.tracked++;
       stats[report.state]++;
       if (!TERMINAL_STATES.has(report.state)) stats.inFlight++;
-      stats.retries += Math.max(0, report.attempts - 1);
     }
     return stats;
   }
@@ -433,6 +433,7 @@ export class DeliveryTracker {
     const report = delivery.report;
     const now = this.now();
     report.attempts++;
+    if (report.attempts > 1) this.#retries++;
     report.firstPublishedAt ??= now;
     report.lastPublishedAt = now;
     if (report.attempts > 1) report.state = "retrying";
