@@ -10,4 +10,6 @@ export interface TagProcedure {
   next(answer: Uint8Array, out: Uint8Array): number;
   /** The NDEF message read, once done; undefined if the tag holds none. */
   readonly ndef: Uint8Array | undefined;
+  /** The most bytes the tag's next answer can have: sizes the bus reads (a longer one costs a resend). */
+  readonly answerBytes: number;
 }

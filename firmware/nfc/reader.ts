@@ -412,7 +412,9 @@ export class NfcReader {
     const params = this.#params;
     params[0] = reading.target.tg;
     params.set(this.#apdu.subarray(0, length), 1);
-    this.#run(COMMAND.IN_DATA_EXCHANGE, params.subarray(0, 1 + length), READER_DEFAULTS.exchangeTimeoutMs, MAX_FRAME_DATA, (error, answer) => {
+    // The status byte, then what the tag answers.
+    const answerBytes = 1 + reading.procedure.answerBytes;
+    this.#run(COMMAND.IN_DATA_EXCHANGE, params.subarray(0, 1 + length), READER_DEFAULTS.exchangeTimeoutMs, answerBytes, (error, answer) => {
       if (!this.#reading) return;
       if (error) {
         this.#reading = undefined;

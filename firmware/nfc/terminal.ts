@@ -79,7 +79,6 @@ export class NfcTerminal {
       },
       onError: (error) => this.#error(error),
       onStateChange: (state) => {
-        log.event("debug", "nfc-state", { state });
         // Each poll decides whether a card-mode window follows: the link is brought up to date then.
         if (state === "polling") this.#syncLink();
       },

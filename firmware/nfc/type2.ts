@@ -156,6 +156,7 @@ export class Type2Procedure implements TagProcedure {
   #loaded = 0;
   #page = 0;
   ndef: Uint8Array | undefined;
+  readonly answerBytes = T2T.READ_BYTES;
 
   constructor(memory: Uint8Array) {
     this.#memory = memory;

@@ -103,6 +103,11 @@ export class Type4Procedure implements TagProcedure {
     this.#maxNdefBytes = maxNdefBytes;
   }
 
+  /** A READ BINARY answer (what this procedure asks for, at most MLe and 240 bytes) and its status word. */
+  get answerBytes(): number {
+    return (this.#cc ? this.#chunk() : T4T.CC_LENGTH) + 2;
+  }
+
   begin(out: Uint8Array): number {
     this.#cc = this.#message = this.ndef = undefined;
     this.#step = "select-app";

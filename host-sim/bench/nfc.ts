@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const deterministic = [...first.meters].every(([name, count]) => second.meters.get(name) === count);
   const notes: Record<string, string> = {
     "frame-scan": "one InListPassiveTarget answer (22 bytes) scanned and checked",
-    "ndef-decode": "a two-record message (UPI link and text), 91 bytes",
+    "ndef-decode": "a two-record message (UPI link and text), 94 bytes",
     "ndef-encode": "one URI record",
     "tap-ntag213-uri": "placed -> arrival, NTAG213, I2C; simulated PN532 included",
     "tap-type4-ndef": "placed -> arrival, Type 4 tag, I2C; simulated PN532 included",
