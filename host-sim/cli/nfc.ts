@@ -3,14 +3,25 @@
  * read with the firmware's own decoders; exit 1 with the precise reason when the bytes break a
  * rule. Bytes starting with a PN532 start code (00 FF, or 00 00 FF) are a frame, others an NDEF
  * message; `--as` says which when the guess would be wrong.
+ *
+ * payterm nfc sign-tag: a technician's provisioning tag (docs/nfc.md) signed with the operator's
+ * key, as the NDEF message and the Type 2 TLV bytes to write with any NFC writer; checked with
+ * the firmware's own verification before it is printed.
  */
 import { COMMAND, commandName, parseFirmwareVersion, parseTargetA, STATUS_TEXT, statusCode } from "../../firmware/nfc/commands";
 import { hexByte, NfcError } from "../../firmware/nfc/errors";
 import { FRAME, FrameScan, scanFrame } from "../../firmware/nfc/frame";
 import { decodeNdef, viewRecord } from "../../firmware/nfc/ndef";
 import { MAX_FRAME_DATA } from "../../firmware/nfc/pn532";
+import { verifyProvisioning, ProvisioningError } from "../../firmware/nfc/provisioning-tag";
+import { isValidDeviceId } from "../../firmware/protocol/topics";
+import { nodeCrypto } from "../hal/node-crypto";
+import { ensureProvisioningKey, loadProvisioningKey } from "../nfc/operator-key";
+import { provisioningMessage, type ProvisioningTagInput } from "../nfc/provisioning-writer";
+import { ndefTlv } from "../nfc/tags";
 import { parseWithPositionals, UsageError } from "./args";
 import type { Command } from "./command";
+import { DEFAULT_STATE_DIR } from "./state-dir";
 
 export class DecodeError extends Error {}
 
@@ -99,13 +110,90 @@ export function decodeNdefJson(bytes: Uint8Array): Record<string, unknown> {
   }
 }
 
+const SIGN_FLAGS = {
+  device: { type: "string" },
+  seq: { type: "string" },
+  "expires-in": { type: "string", default: "3600" },
+  ssid: { type: "string" },
+  psk: { type: "string" },
+  broker: { type: "string" },
+  vpa: { type: "string" },
+  payee: { type: "string" },
+  key: { type: "string" },
+  state: { type: "string" },
+} as const;
+
+const BROKER_URL = /^(mqtts?):\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
+
+/** Builds, signs and self-checks a provisioning tag from the sign-tag flags. */
+export function signTag(o: { [K in keyof typeof SIGN_FLAGS]?: string }, now = Date.now()): Record<string, unknown> {
+  if (!o.device || !isValidDeviceId(o.device)) throw new UsageError("--device ID is required: 1-64 of [A-Za-z0-9_-]");
+  const seq = o.seq === undefined ? Math.floor(now / 1000) : Number(o.seq);
+  if (!Number.isInteger(seq) || seq < 1 || seq > 0x7fffffff) throw new UsageError(`--seq must be a whole number from 1 to 2147483647, got ${JSON.stringify(o.seq)}`);
+  const expiresIn = Number(o["expires-in"]);
+  if (!Number.isInteger(expiresIn) || expiresIn < 1) throw new UsageError(`--expires-in must be a whole number of seconds, at least 1, got ${JSON.stringify(o["expires-in"])}`);
+  const input: ProvisioningTagInput = { deviceId: o.device, seq, expiresAt: now + expiresIn * 1000 };
+  if (o.ssid !== undefined || o.psk !== undefined) {
+    if (o.ssid === undefined) throw new UsageError("--psk needs --ssid");
+    input.wifi = { ssid: o.ssid, psk: o.psk ?? "" };
+  }
+  if (o.broker !== undefined) {
+    const match = BROKER_URL.exec(o.broker);
+    if (!match) throw new UsageError(`--broker must be mqtt://host[:port] or mqtts://host[:port], got ${JSON.stringify(o.broker)}`);
+    const tls = match[1] === "mqtts";
+    input.broker = { host: match[2], port: match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]), tls };
+  }
+  if (o.vpa !== undefined || o.payee !== undefined) {
+    if (o.vpa === undefined || o.payee === undefined) throw new UsageError("--vpa and --payee go together (the merchant binding)");
+    input.merchant = { vpa: o.vpa, name: o.payee };
+  }
+  if (!input.wifi && !input.broker && !input.merchant) throw new UsageError("a provisioning tag must set something: --ssid, --broker or --vpa/--payee");
+  const key = o.key !== undefined ? loadProvisioningKey(o.key) : ensureProvisioningKey(o.state ?? DEFAULT_STATE_DIR);
+  const message = provisioningMessage(input, key.secretKey);
+  // The device's own check, so a value it would refuse is caught here rather than at the counter.
+  try {
+    verifyProvisioning(decodeNdef(message)[0], { crypto: nodeCrypto, operatorKey: key.publicKey, deviceId: input.deviceId, now, lastSeq: 0 });
+  } catch (error) {
+    if (error instanceof ProvisioningError) throw new DecodeError(`the tag would be refused (${error.reason}): ${error.message}`);
+    throw error;
+  }
+  const tlv = ndefTlv(message);
+  return {
+    device: input.deviceId,
+    seq,
+    expiresAt: new Date(input.expiresAt).toISOString(),
+    sets: [input.wifi && "wifi", input.broker && "broker", input.merchant && "merchant"].filter(Boolean),
+    operatorKey: key.publicKeyHex,
+    ndefBytes: message.length,
+    ndef: hex(message),
+    type2Tlv: hex(tlv),
+  };
+}
+
 export const nfcCommand: Command = {
   name: "nfc",
-  usage: ["payterm nfc decode HEX [--as frame|ndef]    a PN532 frame or an NDEF message as JSON"],
+  usage: [
+    "payterm nfc decode HEX [--as frame|ndef]    a PN532 frame or an NDEF message as JSON",
+    "payterm nfc sign-tag --device ID [--ssid S --psk P] [--broker mqtts://host:port] [--vpa V --payee NAME] [--seq N] [--expires-in SECONDS] [--key OPERATOR.pem | --state DIR]",
+  ],
   async run(args) {
+    if (args[0] === "sign-tag") {
+      const { values, positionals } = parseWithPositionals(args.slice(1), SIGN_FLAGS);
+      if (positionals.length > 0) throw new UsageError(`nfc sign-tag takes flags only, got ${JSON.stringify(positionals[0])}`);
+      try {
+        console.log(JSON.stringify(signTag(values), null, 2));
+        return 0;
+      } catch (error) {
+        if (error instanceof DecodeError) {
+          console.error(`payterm: ${error.message}`);
+          return 1;
+        }
+        throw error;
+      }
+    }
     const { values, positionals } = parseWithPositionals(args, { as: { type: "string" } });
     const [verb, input, ...extra] = positionals;
-    if (verb !== "decode") throw new UsageError(verb === undefined ? "nfc needs a verb: decode" : `unknown nfc verb ${JSON.stringify(verb)}; try decode`);
+    if (verb !== "decode") throw new UsageError(verb === undefined ? "nfc needs a verb: decode or sign-tag" : `unknown nfc verb ${JSON.stringify(verb)}; try decode or sign-tag`);
     if (input === undefined) throw new UsageError("nfc decode needs the bytes, as hex");
     if (extra.length > 0) throw new UsageError(`nfc decode takes one HEX argument; quote bytes with spaces ("00 00 FF ...")`);
     if (values.as !== undefined && values.as !== "frame" && values.as !== "ndef") throw new UsageError(`--as must be frame or ndef, got ${JSON.stringify(values.as)}`);

@@ -22,7 +22,17 @@ export function ensureProvisioningKey(stateDir: string): OperatorKeyPair & { pub
     writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
     chmodSync(path, 0o600);
   }
-  const key = createPrivateKey(readFileSync(path, "utf8"));
+  return loadProvisioningKey(path);
+}
+
+/** A P-256 private key from a PEM file (PKCS #8 or SEC 1), with its public point. */
+export function loadProvisioningKey(path: string): OperatorKeyPair & { publicKeyHex: string } {
+  let key;
+  try {
+    key = createPrivateKey(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`${path}: not a readable PEM private key (${(error as Error).message})`);
+  }
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") throw new Error(`${path} is not a P-256 private key`);
   const d = key.export({ format: "jwk" }).d;
   if (!d) throw new Error(`${path} holds no private scalar`);

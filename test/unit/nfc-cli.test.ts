@@ -3,9 +3,14 @@
  * reference vectors as JSON (exit 0), broken ones with the precise reason (exit 1), misuse as a
  * usage error (exit 2).
  */
-import { describe, expect, it, jest } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it, jest } from "@jest/globals";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeNdef } from "../../firmware/nfc/ndef";
+import { verifyProvisioning } from "../../firmware/nfc/provisioning-tag";
 import { main } from "../../host-sim/cli";
+import { nodeCrypto } from "../../host-sim/hal/node-crypto";
 
 const vectors = JSON.parse(readFileSync(new URL("../fixtures/nfc-vectors.json", import.meta.url), "utf8")) as { pn532: Record<string, string>; ndef: Record<string, string> };
 
@@ -97,10 +102,55 @@ describe("payterm nfc decode", () => {
   });
 
   it("misuse is a usage error (exit 2)", async () => {
+    expect((await run("nfc", "frob")).code).toBe(2);
     expect((await run("nfc")).code).toBe(2);
     expect((await run("nfc", "encode", "00")).code).toBe(2);
     expect((await run("nfc", "decode")).code).toBe(2);
     expect((await run("nfc", "decode", "00", "FF")).code).toBe(2);
     expect((await run("nfc", "decode", "--as", "tlv", "00")).code).toBe(2);
+  });
+});
+
+describe("payterm nfc sign-tag", () => {
+  const state = mkdtempSync(join(tmpdir(), "payterm-nfc-cli-"));
+  afterAll(() => rmSync(state, { recursive: true, force: true }));
+
+  it("signs a provisioning tag the firmware accepts, with a key kept owner-only", async () => {
+    const { code, json } = await run("nfc", "sign-tag", "--device", "qr-7", "--vpa", "new.shop@okhdfc", "--payee", "New Shop", "--ssid", "Shop", "--psk", "a long passphrase", "--broker", "mqtts://mqtt.example.net", "--seq", "42", "--state", state);
+    expect(code).toBe(0);
+    const tag = json as { seq: number; sets: string[]; operatorKey: string; ndef: string; type2Tlv: string };
+    expect(tag.seq).toBe(42);
+    expect(tag.sets).toEqual(["wifi", "broker", "merchant"]);
+    expect(tag.type2Tlv.slice(0, 2)).toBe("03");
+    expect(tag.type2Tlv.slice(-2)).toBe("FE");
+    expect(statSync(join(state, "nfc", "provisioning.key.pem")).mode & 0o777).toBe(0o600);
+    const record = decodeNdef(Uint8Array.from(Buffer.from(tag.ndef, "hex")))[0];
+    const settings = verifyProvisioning(record, { crypto: nodeCrypto, operatorKey: Uint8Array.from(Buffer.from(tag.operatorKey, "hex")), deviceId: "qr-7", now: Date.now(), lastSeq: 41 });
+    expect(settings).toEqual({ seq: 42, wifi: { ssid: "Shop", psk: "a long passphrase" }, broker: { host: "mqtt.example.net", port: 8883, tls: true }, merchant: { vpa: "new.shop@okhdfc", name: "New Shop" } });
+    // The same key signs the next tag: devices configured with it keep accepting them.
+    const again = await run("nfc", "sign-tag", "--device", "qr-7", "--ssid", "Shop", "--state", state);
+    expect((again.json as { operatorKey: string }).operatorKey).toBe(tag.operatorKey);
+  });
+
+  it("refuses, before signing anything useful, a value the device would refuse (exit 1)", async () => {
+    const bad = await run("nfc", "sign-tag", "--device", "qr-7", "--vpa", "no-handle", "--payee", "X", "--state", state);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^payterm: the tag would be refused \(malformed\): "merchant": .*name@handle/);
+    const psk = await run("nfc", "sign-tag", "--device", "qr-7", "--ssid", "S", "--psk", "short", "--state", state);
+    expect(psk.err).toMatch(/wifi\.psk/);
+  });
+
+  it.each([
+    [["--vpa", "a@b"], /--device ID is required/],
+    [["--device", "qr-7"], /must set something/],
+    [["--device", "qr-7", "--vpa", "a@bank"], /--vpa and --payee go together/],
+    [["--device", "qr-7", "--psk", "12345678"], /--psk needs --ssid/],
+    [["--device", "qr-7", "--ssid", "x", "--broker", "http://x"], /--broker must be mqtt/],
+    [["--device", "qr-7", "--ssid", "x", "--seq", "0"], /--seq must be a whole number/],
+    [["--device", "qr-7", "--ssid", "x", "--expires-in", "soon"], /--expires-in must be/],
+  ])("usage errors (exit 2): %j", async (flags, message) => {
+    const { code, err } = await run("nfc", "sign-tag", ...(flags as string[]), "--state", state);
+    expect(code).toBe(2);
+    expect(err).toMatch(message as RegExp);
   });
 });
