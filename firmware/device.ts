@@ -244,7 +244,13 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       encodeTelemetry(hal, { counters: pipeline.counters, outboxDropped: () => session.dropped, journalUnreadable: journal.unreadableAtStart }),
       0,
     );
-  let telemetry = hal.timers.repeat(publishTelemetry, config.telemetryEveryMs);
+  // Devices that power up together (the market's power comes back) must not all report in the
+  // same second of every period: the first report comes after a random part of the period.
+  const random = hal.crypto.randomBytes(2);
+  let telemetry = hal.timers.once(() => {
+    publishTelemetry();
+    telemetry = hal.timers.repeat(publishTelemetry, config.telemetryEveryMs);
+  }, Math.floor((((random[0] << 8) | random[1]) / 0x10000) * config.telemetryEveryMs));
 
   commands.register(
     "config",
