@@ -96,6 +96,7 @@ export class UpdateStorageError extends Error {
 
 /** The checks every ImageArea makes on a write, so platforms refuse the same things. */
 export function checkAreaWrite(capacity: number, size: number, position: number, offset: number, length: number): void {
+  if (position < 0) throw new UpdateStorageError("order", "write before open");
   if (offset !== position) throw new UpdateStorageError("order", `write at ${offset}, expected ${position}`);
   if (offset + length > size) throw new UpdateStorageError("size", `write of ${length} bytes at ${offset} passes the image size ${size}`);
   if (offset + length > capacity) throw new UpdateStorageError("size", `write passes the area's ${capacity} bytes`);
@@ -105,6 +106,15 @@ export function checkAreaOpen(capacity: number, size: number, from: number): voi
   if (!Number.isInteger(size) || size <= 0 || size > capacity)
     throw new UpdateStorageError("size", `image of ${size} bytes does not fit an area of ${capacity}`);
   if (!Number.isInteger(from) || from < 0 || from > size) throw new UpdateStorageError("order", `cannot continue at ${from} of ${size}`);
+}
+
+/**
+ * Where `ImageArea.open` continues: a whole image is kept as it is (to be read back); otherwise
+ * at the start of the erase block `from` falls in, since a partly written block cannot take more
+ * bytes without an erase.
+ */
+export function keptOnOpen(size: number, from: number, eraseBlockBytes: number): number {
+  return from === size ? size : from - (from % eraseBlockBytes);
 }
 
 export function otherSlot(slot: SlotIndex): SlotIndex {
@@ -118,6 +128,17 @@ export interface BootRecord {
   trialBoots: number;
   trialLimit: number;
   rolledBack: boolean;
+}
+
+/** The record `FirmwareSlots.activate` stores: the other slot boots next, on trial. */
+export function trialRecord(running: SlotIndex, trialLimit: number): BootRecord {
+  return { slot: otherSlot(running), trial: true, trialBoots: 0, trialLimit, rolledBack: false };
+}
+
+/** The record `FirmwareSlots.confirm` stores, or undefined when the running image is not on trial. */
+export function confirmedRecord(stored: BootRecord | undefined, running: SlotIndex): BootRecord | undefined {
+  if (!stored?.trial || stored.slot !== running) return undefined;
+  return { ...stored, trial: false, trialBoots: 0, trialLimit: 0 };
 }
 
 /**

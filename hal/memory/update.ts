@@ -7,21 +7,8 @@
  * Flash is modelled as NOR flash behaves: erasing sets whole 4096-byte sectors to 0xFF, writing
  * can only clear bits (the written byte is ANDed in), so writing twice without an erase corrupts.
  */
-import {
-  bootStep,
-  checkAreaOpen,
-  checkAreaWrite,
-  otherSlot,
-  UpdateStorageError,
-  type BootRecord,
-  type BootState,
-  type FirmwareSlots,
-  type ImageArea,
-  type InstalledVoicePack,
-  type SlotIndex,
-  type UpdateStorage,
-  type VoicePackAreas,
-} from "../update";
+import { bootStep, checkAreaOpen, checkAreaWrite, confirmedRecord, keptOnOpen, otherSlot, trialRecord, UpdateStorageError, type BootRecord, type BootState, type FirmwareSlots, type ImageArea, type UpdateStorage, type VoicePackAreas } from "../update";
+import { AlternatingVoiceAreas, type ActiveVoiceArea } from "../voice-areas";
 
 export const SECTOR_BYTES = 4096;
 
@@ -37,7 +24,7 @@ export class MemoryUpdateFlash {
   readonly slots: [Uint8Array, Uint8Array];
   readonly voiceAreas: [Uint8Array, Uint8Array] | undefined;
   record: BootRecord = { slot: 0, trial: false, trialBoots: 0, trialLimit: 0, rolledBack: false };
-  activeVoice: { area: SlotIndex; pack: InstalledVoicePack } | undefined;
+  activeVoice: ActiveVoiceArea | undefined;
   /** Writes (area writes and erases) allowed before the power "fails": every later one throws. */
   writesBeforePowerCut: number | undefined;
   /** Makes `activate` refuse, as ESP-IDF does for an image that is not a valid app. */
@@ -71,8 +58,7 @@ class MemoryArea implements ImageArea {
 
   open(size: number, from: number): number {
     checkAreaOpen(this.capacity, size, from);
-    // A partly written sector cannot take more bytes without an erase; a whole image needs none.
-    const kept = from === size ? size : from - (from % SECTOR_BYTES);
+    const kept = keptOnOpen(size, from, SECTOR_BYTES);
     this.flash.spend();
     if (kept < size) this.bytes().fill(0xff, kept);
     this.#size = size;
@@ -81,7 +67,6 @@ class MemoryArea implements ImageArea {
   }
 
   write(offset: number, data: Uint8Array): void {
-    if (this.#position < 0) throw new UpdateStorageError("order", "write before open");
     checkAreaWrite(this.capacity, this.#size, this.#position, offset, data.length);
     this.flash.spend();
     const target = this.bytes();
@@ -115,43 +100,14 @@ class MemoryFirmwareSlots implements FirmwareSlots {
   activate(_size: number, trialLimit: number): void {
     if (this.flash.refuseActivation) throw new UpdateStorageError("image", "the platform refused the image");
     this.flash.spend();
-    this.flash.record = { slot: otherSlot(this.#boot.slot), trial: true, trialBoots: 0, trialLimit, rolledBack: false };
+    this.flash.record = trialRecord(this.#boot.slot, trialLimit);
   }
 
   confirm(): void {
-    const record = this.flash.record;
-    if (!record.trial || record.slot !== this.#boot.slot) return;
+    const confirmed = confirmedRecord(this.flash.record, this.#boot.slot);
+    if (!confirmed) return;
     this.flash.spend();
-    this.flash.record = { ...record, trial: false, trialBoots: 0, trialLimit: 0 };
-  }
-}
-
-class MemoryVoiceAreas implements VoicePackAreas {
-  readonly inactive: ImageArea;
-
-  constructor(private readonly flash: MemoryUpdateFlash, private readonly areas: [Uint8Array, Uint8Array]) {
-    this.inactive = new MemoryArea(flash, () => areas[this.#inactiveIndex()]);
-  }
-
-  active(): InstalledVoicePack | undefined {
-    const active = this.flash.activeVoice;
-    return active && { ...active.pack };
-  }
-
-  readActive(offset: number, into: Uint8Array): void {
-    const active = this.flash.activeVoice;
-    if (!active) throw new UpdateStorageError("io", "no voice pack is installed");
-    into.set(this.areas[active.area].subarray(offset, offset + into.length));
-  }
-
-  activate(pack: InstalledVoicePack): void {
-    this.flash.spend();
-    this.flash.activeVoice = { area: this.#inactiveIndex(), pack: { ...pack } };
-  }
-
-  #inactiveIndex(): SlotIndex {
-    const active = this.flash.activeVoice;
-    return active ? otherSlot(active.area) : 0;
+    this.flash.record = confirmed;
   }
 }
 
@@ -162,6 +118,15 @@ export class MemoryUpdateStorage implements UpdateStorage {
 
   constructor(readonly flash: MemoryUpdateFlash) {
     this.firmware = new MemoryFirmwareSlots(flash);
-    this.voice = flash.voiceAreas && new MemoryVoiceAreas(flash, flash.voiceAreas);
+    const areas = flash.voiceAreas;
+    this.voice =
+      areas &&
+      new AlternatingVoiceAreas([new MemoryArea(flash, () => areas[0]), new MemoryArea(flash, () => areas[1])], {
+        load: () => flash.activeVoice,
+        save: (active) => {
+          flash.spend();
+          flash.activeVoice = active;
+        },
+      });
   }
 }

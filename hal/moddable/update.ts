@@ -29,19 +29,8 @@ import Update from "embedded:update";
 import type { Crypto } from "../crypto";
 import type { KeyValueStore } from "../kv";
 import type { Log } from "../log";
-import {
-  checkAreaOpen,
-  checkAreaWrite,
-  otherSlot,
-  UpdateStorageError,
-  type BootState,
-  type FirmwareSlots,
-  type ImageArea,
-  type InstalledVoicePack,
-  type SlotIndex,
-  type UpdateStorage,
-  type VoicePackAreas,
-} from "../update";
+import { checkAreaOpen, checkAreaWrite, keptOnOpen, otherSlot, UpdateStorageError, type BootState, type FirmwareSlots, type ImageArea, type SlotIndex, type UpdateStorage, type VoicePackAreas } from "../update";
+import { AlternatingVoiceAreas, type ActiveVoiceArea, type VoiceAreaRecord } from "../voice-areas";
 
 const DOMAIN = "ota";
 /** ESP-IDF app images start with this byte (ESP_IMAGE_HEADER_MAGIC). */
@@ -58,10 +47,6 @@ interface BootRecord {
   head: string;
   /** The last boot rolled back; reported once. */
   rb: boolean;
-}
-
-interface VoiceRecord extends InstalledVoicePack {
-  area: SlotIndex;
 }
 
 function describe(error: unknown): string {
@@ -97,7 +82,7 @@ class FlashArea implements ImageArea {
 
   open(size: number, from: number): number {
     checkAreaOpen(this.capacity, size, from);
-    const kept = from === size ? size : from - (from % this.#blockLength);
+    const kept = keptOnOpen(size, from, this.#blockLength);
     this.#size = size;
     this.#position = kept;
     this.#erasedTo = Math.ceil(kept / this.#blockLength) * this.#blockLength;
@@ -105,7 +90,6 @@ class FlashArea implements ImageArea {
   }
 
   write(offset: number, bytes: Uint8Array): void {
-    if (this.#position < 0) throw new UpdateStorageError("order", "write before open");
     checkAreaWrite(this.capacity, this.#size, this.#position, offset, bytes.length);
     const end = offset + bytes.length;
     try {
@@ -258,46 +242,27 @@ class ModdableFirmwareSlots implements FirmwareSlots {
   }
 }
 
-class ModdableVoiceAreas implements VoicePackAreas {
-  readonly #areas: [FlashArea, FlashArea];
-
-  constructor(private readonly kv: KeyValueStore, labels: [string, string]) {
-    this.#areas = [new FlashArea(labels[0]), new FlashArea(labels[1])];
-  }
-
-  get inactive(): ImageArea {
-    const active = this.#active();
-    return this.#areas[active ? otherSlot(active.area) : 0];
-  }
-
-  active(): InstalledVoicePack | undefined {
-    const active = this.#active();
-    return active && { language: active.language, version: active.version, size: active.size };
-  }
-
-  readActive(offset: number, into: Uint8Array): void {
-    const active = this.#active();
-    if (!active) throw new UpdateStorageError("io", "no voice pack is installed");
-    this.#areas[active.area].read(offset, into);
-  }
-
-  activate(pack: InstalledVoicePack): void {
-    const active = this.#active();
-    const record: VoiceRecord = { ...pack, area: active ? otherSlot(active.area) : 0 };
-    this.kv.set(DOMAIN, "voice", JSON.stringify(record));
-  }
-
-  #active(): VoiceRecord | undefined {
-    const stored = this.kv.get(DOMAIN, "voice");
-    if (typeof stored !== "string") return undefined;
-    try {
-      const r = JSON.parse(stored) as Partial<VoiceRecord>;
-      if ((r.area !== 0 && r.area !== 1) || typeof r.language !== "string" || typeof r.version !== "string" || typeof r.size !== "number") return undefined;
-      return { area: r.area, language: r.language, version: r.version, size: r.size };
-    } catch {
-      return undefined;
-    }
-  }
+/**
+ * The active voice area as one NVS string, {language, version, size, area}: the format devices in
+ * the field already hold.
+ */
+function voiceRecordIn(kv: KeyValueStore): VoiceAreaRecord {
+  return {
+    load(): ActiveVoiceArea | undefined {
+      const stored = kv.get(DOMAIN, "voice");
+      if (typeof stored !== "string") return undefined;
+      try {
+        const r = JSON.parse(stored) as { area?: unknown; language?: unknown; version?: unknown; size?: unknown };
+        if ((r.area !== 0 && r.area !== 1) || typeof r.language !== "string" || typeof r.version !== "string" || typeof r.size !== "number") return undefined;
+        return { area: r.area, pack: { language: r.language, version: r.version, size: r.size } };
+      } catch {
+        return undefined;
+      }
+    },
+    save(active: ActiveVoiceArea): void {
+      kv.set(DOMAIN, "voice", JSON.stringify({ ...active.pack, area: active.area }));
+    },
+  };
 }
 
 export interface ModdableUpdateOptions {
@@ -318,7 +283,8 @@ export class ModdableUpdateStorage implements UpdateStorage {
     let voice: VoicePackAreas | undefined;
     if (options.voicePartitions) {
       try {
-        voice = new ModdableVoiceAreas(options.kv, options.voicePartitions);
+        const [first, second] = options.voicePartitions;
+        voice = new AlternatingVoiceAreas([new FlashArea(first), new FlashArea(second)], voiceRecordIn(options.kv));
       } catch (error) {
         options.log.event("warn", "voice-partitions-missing", { detail: describe(error) });
       }

@@ -13,21 +13,8 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import {
-  bootStep,
-  checkAreaOpen,
-  checkAreaWrite,
-  otherSlot,
-  UpdateStorageError,
-  type BootRecord,
-  type BootState,
-  type FirmwareSlots,
-  type ImageArea,
-  type InstalledVoicePack,
-  type SlotIndex,
-  type UpdateStorage,
-  type VoicePackAreas,
-} from "../../hal/update";
+import { bootStep, checkAreaOpen, checkAreaWrite, confirmedRecord, keptOnOpen, otherSlot, trialRecord, UpdateStorageError, type BootRecord, type BootState, type FirmwareSlots, type ImageArea, type UpdateStorage } from "../../hal/update";
+import { AlternatingVoiceAreas, type ActiveVoiceArea } from "../../hal/voice-areas";
 
 /** ESP32 flash erases in 4096-byte sectors: a download continues at a sector boundary. */
 const SECTOR_BYTES = 4096;
@@ -76,7 +63,7 @@ class FileArea implements ImageArea {
     checkAreaOpen(this.capacity, size, from);
     if (!existsSync(this.path)) writeFileSync(this.path, new Uint8Array(0));
     const written = statSync(this.path).size;
-    let kept = from === size ? size : from - (from % SECTOR_BYTES);
+    let kept = keptOnOpen(size, from, SECTOR_BYTES);
     if (kept > written) kept = written - (written % SECTOR_BYTES);
     truncateSync(this.path, kept);
     this.#size = size;
@@ -85,7 +72,6 @@ class FileArea implements ImageArea {
   }
 
   write(offset: number, bytes: Uint8Array): void {
-    if (this.#position < 0) throw new UpdateStorageError("order", "write before open");
     checkAreaWrite(this.capacity, this.#size, this.#position, offset, bytes.length);
     const fd = openSync(this.path, "r+");
     try {
@@ -143,63 +129,32 @@ class FileFirmwareSlots implements FirmwareSlots {
   activate(size: number, trialLimit: number): void {
     const problem = this.#check?.((offset, into) => this.inactive.read(offset, into), size);
     if (problem) throw new UpdateStorageError("image", problem);
-    writeJsonAtomically(this.#record, { slot: otherSlot(this.#boot.slot), trial: true, trialBoots: 0, trialLimit, rolledBack: false } satisfies BootRecord);
+    writeJsonAtomically(this.#record, trialRecord(this.#boot.slot, trialLimit));
   }
 
   confirm(): void {
-    const record = readJson<BootRecord>(this.#record);
-    if (!record?.trial || record.slot !== this.#boot.slot) return;
-    writeJsonAtomically(this.#record, { ...record, trial: false, trialBoots: 0, trialLimit: 0 } satisfies BootRecord);
+    const confirmed = confirmedRecord(readJson<BootRecord>(this.#record), this.#boot.slot);
+    if (confirmed) writeJsonAtomically(this.#record, confirmed);
   }
 }
 
-interface VoiceRecord {
-  area: SlotIndex;
-  pack: InstalledVoicePack;
-}
-
-class FileVoiceAreas implements VoicePackAreas {
-  readonly #areas: [FileArea, FileArea];
-  readonly #record: string;
-
-  constructor(dir: string, capacity: number) {
-    this.#areas = [new FileArea(join(dir, "voice0.bin"), capacity), new FileArea(join(dir, "voice1.bin"), capacity)];
-    this.#record = join(dir, "voice.json");
-  }
-
-  get inactive(): ImageArea {
-    const active = this.#active();
-    return this.#areas[active ? otherSlot(active.area) : 0];
-  }
-
-  active(): InstalledVoicePack | undefined {
-    return this.#active()?.pack;
-  }
-
-  readActive(offset: number, into: Uint8Array): void {
-    const active = this.#active();
-    if (!active) throw new UpdateStorageError("io", "no voice pack is installed");
-    this.#areas[active.area].read(offset, into);
-  }
-
-  activate(pack: InstalledVoicePack): void {
-    const active = this.#active();
-    writeJsonAtomically(this.#record, { area: active ? otherSlot(active.area) : 0, pack: { ...pack } } satisfies VoiceRecord);
-  }
-
-  #active(): VoiceRecord | undefined {
-    return readJson<VoiceRecord>(this.#record);
-  }
+/** voice.json holds the active area and its pack as ActiveVoiceArea, replaced through a rename. */
+function fileVoiceAreas(dir: string, capacity: number): AlternatingVoiceAreas {
+  const record = join(dir, "voice.json");
+  return new AlternatingVoiceAreas([new FileArea(join(dir, "voice0.bin"), capacity), new FileArea(join(dir, "voice1.bin"), capacity)], {
+    load: () => readJson<ActiveVoiceArea>(record),
+    save: (active) => writeJsonAtomically(record, active),
+  });
 }
 
 export class FileUpdateStorage implements UpdateStorage {
   readonly firmware: FileFirmwareSlots;
-  readonly voice: FileVoiceAreas;
+  readonly voice: AlternatingVoiceAreas;
 
   /** Boots: counts a trial boot or rolls back, as the device's boot path would. */
   constructor(readonly dir: string, options: FileUpdateOptions = {}) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.firmware = new FileFirmwareSlots(dir, options);
-    this.voice = new FileVoiceAreas(dir, options.voiceBytes ?? DEFAULT_VOICE_BYTES);
+    this.voice = fileVoiceAreas(dir, options.voiceBytes ?? DEFAULT_VOICE_BYTES);
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * Voice-pack storage as every platform keeps it: two areas used in turn and a record naming the
+ * active one and what it holds. A download goes to the area the record does not name (the first
+ * one while none is installed); activation rewrites the record in one step, so a power cut leaves
+ * either the old pack or the new one active. Platforms give the two areas and keep the record
+ * where it survives a restart (NVS, a file, memory for tests).
+ */
+import { otherSlot, UpdateStorageError, type ImageArea, type InstalledVoicePack, type SlotIndex, type VoicePackAreas } from "./update";
+
+export interface ActiveVoiceArea {
+  area: SlotIndex;
+  pack: InstalledVoicePack;
+}
+
+export interface VoiceAreaRecord {
+  /** The active area, or undefined when no pack was ever activated (or the record is unreadable). */
+  load(): ActiveVoiceArea | undefined;
+  /** Replaces the record in one step. */
+  save(active: ActiveVoiceArea): void;
+}
+
+export class AlternatingVoiceAreas implements VoicePackAreas {
+  constructor(
+    private readonly areas: readonly [ImageArea, ImageArea],
+    private readonly record: VoiceAreaRecord,
+  ) {}
+
+  get inactive(): ImageArea {
+    return this.areas[this.#inactiveIndex()];
+  }
+
+  active(): InstalledVoicePack | undefined {
+    const active = this.record.load();
+    return active && { language: active.pack.language, version: active.pack.version, size: active.pack.size };
+  }
+
+  readActive(offset: number, into: Uint8Array): void {
+    const active = this.record.load();
+    if (!active) throw new UpdateStorageError("io", "no voice pack is installed");
+    this.areas[active.area].read(offset, into);
+  }
+
+  activate(pack: InstalledVoicePack): void {
+    this.record.save({ area: this.#inactiveIndex(), pack: { language: pack.language, version: pack.version, size: pack.size } });
+  }
+
+  #inactiveIndex(): SlotIndex {
+    const active = this.record.load();
+    return active ? otherSlot(active.area) : 0;
+  }
+}
