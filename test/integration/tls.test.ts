@@ -13,8 +13,6 @@ import { createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import mqtt from "mqtt";
-import type { Hal } from "../../hal/index";
 import { TLS_DOMAIN } from "../../firmware/broker";
 import type { DeviceDefaults } from "../../firmware/config";
 import { startDevice, type Device } from "../../firmware/device";
@@ -22,14 +20,12 @@ import { Keyring } from "../../firmware/payments/keyring";
 import { VoicePack } from "../../host-sim/audio/voice-pack";
 import { EventLog } from "../../host-sim/device/event-log";
 import { FileKv } from "../../host-sim/hal/file-kv";
-import { MqttJsTransport } from "../../host-sim/hal/mqttjs-transport";
-import { nodeClock, NodeTimers } from "../../host-sim/hal/node-clock";
-import { nodeCrypto } from "../../host-sim/hal/node-crypto";
-import { MemoryNetwork, MemoryPower } from "../../hal/memory/peripherals";
-import { SimButtons } from "../../host-sim/hal/panel";
+import { NodeTimers } from "../../host-sim/hal/node-clock";
 import { RecordingAudio } from "../../host-sim/hal/recording-audio";
 import { PaymentService } from "../../host-sim/service/payment-service";
+import { soundboxHal } from "../support/host-hal";
 import { Mosquitto } from "../support/mosquitto";
+import { tryConnect } from "../support/mqtt-clients";
 import { TestCa, type Pem } from "../support/tls-certs";
 
 const DEVICE = "soundbox-tls-1";
@@ -58,35 +54,6 @@ function provision(kv: FileKv, ca: string, cert: Pem, port: number): DeviceDefau
     language: "en-in",
     keepalive: 30,
   };
-}
-
-function soundboxHal(deviceId: string, kv: FileKv, timers: NodeTimers, log: EventLog, audio?: RecordingAudio): Hal {
-  const hal: Hal = {
-    clock: nodeClock,
-    timers,
-    kv,
-    mqtt: new MqttJsTransport(),
-    crypto: nodeCrypto,
-    buttons: new SimButtons(["power"]),
-    power: new MemoryPower(),
-    network: new MemoryNetwork(),
-    system: { deviceId, product: "soundbox", firmwareVersion: "0.1.0-test", freeHeap: () => 0, restart: () => {} },
-    log,
-  };
-  if (audio) hal.audio = audio;
-  return hal;
-}
-
-/** "connected", or why the broker would not have the client. */
-async function tryConnect(url: string, options: mqtt.IClientOptions): Promise<string> {
-  const client = mqtt.connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
-  const outcome = await new Promise<string>((resolve) => {
-    client.once("connect", () => resolve("connected"));
-    client.once("error", (error) => resolve(`refused: ${error.message}`));
-    client.once("close", () => resolve("refused: connection closed"));
-  });
-  await client.endAsync(true);
-  return outcome;
 }
 
 describe("MQTT over TLS with per-device client certificates (private mosquitto)", () => {
