@@ -1,11 +1,13 @@
 /**
  * What the QR display reports about a charge, on pt/v1/{id}/charge/ack (docs/protocol.md,
  * "Charge acks"): shown (with the codes on screen), rejected (with a reason), and how it ended:
- * paid, mismatch (paid, but not the amount asked), expired, cancelled or replaced.
+ * paid, mismatch (paid, but not the amount asked), expired, cancelled or replaced. The display
+ * writes it (encodeChargeAck); the payment service reads it with decodeChargeAck.
  */
-import { encodeCbor, type CborMap } from "../protocol/cbor";
+import { CborError, decodeCbor, encodeCbor, isCborMap, type CborMap, type CborValue } from "../protocol/cbor";
 
-export type ChargeStatus = "shown" | "rejected" | "paid" | "mismatch" | "expired" | "cancelled" | "replaced";
+export const CHARGE_STATUSES = ["shown", "rejected", "paid", "mismatch", "expired", "cancelled", "replaced"] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
 
 export interface ChargeAck {
   status: ChargeStatus;
@@ -41,4 +43,38 @@ export function encodeChargeAck(ack: ChargeAck): Uint8Array {
     map.qr = codes;
   }
   return encodeCbor(map);
+}
+
+function textOf(value: CborValue | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A charge ack as encodeChargeAck wrote it; undefined for anything else (it is not one). */
+export function decodeChargeAck(payload: Uint8Array): ChargeAck | undefined {
+  let map: CborValue;
+  try {
+    map = decodeCbor(payload);
+  } catch (error) {
+    if (error instanceof CborError) return undefined;
+    throw error;
+  }
+  if (!isCborMap(map) || map.v !== 1 || typeof map.at !== "number") return undefined;
+  const status = CHARGE_STATUSES.find((s) => s === map.st);
+  if (!status) return undefined;
+  const ack: ChargeAck = { status, reference: textOf(map.ref), at: map.at };
+  const reason = textOf(map.rc);
+  const message = textOf(map.msg);
+  const transactionId = textOf(map.txn);
+  const currency = textOf(map.cur);
+  if (reason !== undefined) ack.reason = reason;
+  if (message !== undefined) ack.message = message;
+  if (transactionId !== undefined) ack.transactionId = transactionId;
+  if (typeof map.amt === "number") ack.amountMinor = map.amt;
+  if (currency !== undefined) ack.currency = currency;
+  if (isCborMap(map.qr)) {
+    ack.codes = {};
+    if (typeof map.qr.upi === "string") ack.codes.upi = map.qr.upi;
+    if (typeof map.qr.emv === "string") ack.codes.emv = map.qr.emv;
+  }
+  return ack;
 }

@@ -1,28 +1,33 @@
 /**
  * The charge request, protocol version 1 (docs/protocol.md, "Charge requests"): the body of an
  * envelope tagged for the "charge" domain on pt/v1/{id}/charge. It asks the QR display to offer
- * one payment (op "show", the default) or to withdraw it (op "cancel").
+ * one payment (op "show", the default) or to withdraw it (op "cancel"). The display reads it
+ * (parseChargeRequest); the payment service writes it with the same key tables
+ * (chargeRequestBody), so the two sides cannot drift apart.
  */
 import { currencyInfo, MAX_AMOUNT_MINOR } from "../money";
 import { CHARGE_REFERENCE } from "../payments/confirmation";
+import { Reason } from "../payments/reasons";
 import { isCborMap, type CborMap, type CborValue } from "../protocol/cbor";
 import { DEVICE_ID } from "../protocol/topics";
 
 export const CHARGE_VERSION = 1;
 
+const { unsupportedVersion, badBody, missingField, badField, amountRange, unknownCurrency, wrongDevice, expired } = Reason;
+
 /**
- * Why a charge request was not shown. Shared with the payment pipeline's codes where the
- * meaning is the same; the charge-only ones follow. Add, never reuse.
+ * Why a charge request was not shown: the payment pipeline's codes where the meaning is the
+ * same, then the charge-only ones. Add, never reuse.
  */
 export const ChargeReason = Object.freeze({
-  unsupportedVersion: "unsupported_version",
-  badBody: "bad_body",
-  missingField: "missing_field",
-  badField: "bad_field",
-  amountRange: "amount_range",
-  unknownCurrency: "unknown_currency",
-  wrongDevice: "wrong_device",
-  expired: "expired",
+  unsupportedVersion,
+  badBody,
+  missingField,
+  badField,
+  amountRange,
+  unknownCurrency,
+  wrongDevice,
+  expired,
   noScheme: "no_scheme",
   badScheme: "bad_scheme",
   schemeCurrency: "scheme_currency",
@@ -41,7 +46,6 @@ export class ChargeRejection extends Error {
     this.name = "ChargeRejection";
   }
 }
-
 
 /** UPI parameters a charge may set; pa and pn default to the device's merchant configuration. */
 export const UPI_CHARGE_KEYS = ["pa", "pn", "mc", "tid", "tn", "mam", "url", "mode", "purpose", "orgid"] as const;
@@ -160,7 +164,22 @@ function readUpi(parent: BodyReader): UpiScheme | undefined {
   return link === undefined ? { fields } : { link, fields };
 }
 
-const EMV_KEYS = ["payload", "acct", "mcc", "cc", "name", "city", "zip", "lang", "bill", "store", "term", "purpose", "label"];
+/** The EMVCo scheme's text fields: the field, its key on the wire, its longest length. */
+const EMV_TEXT_FIELDS: readonly (readonly [EmvTextField, string, number])[] = [
+  ["mcc", "mcc", 4],
+  ["country", "cc", 2],
+  ["name", "name", 99],
+  ["city", "city", 99],
+  ["postalCode", "zip", 99],
+  ["billNumber", "bill", 99],
+  ["storeLabel", "store", 99],
+  ["terminalLabel", "term", 99],
+  ["purpose", "purpose", 99],
+  ["label", "label", 24],
+];
+type EmvTextField = "mcc" | "country" | "name" | "city" | "postalCode" | "billNumber" | "storeLabel" | "terminalLabel" | "purpose" | "label";
+
+const EMV_KEYS = ["payload", "acct", "lang", ...EMV_TEXT_FIELDS.map((field) => field[1])];
 
 function readEmv(parent: BodyReader): EmvScheme | undefined {
   const map = parent.nested("emv");
@@ -179,16 +198,7 @@ function readEmv(parent: BodyReader): EmvScheme | undefined {
       scheme.accounts[id] = value;
     }
   }
-  scheme.mcc = r.optionalText("mcc", 4);
-  scheme.country = r.optionalText("cc", 2);
-  scheme.name = r.optionalText("name", 99);
-  scheme.city = r.optionalText("city", 99);
-  scheme.postalCode = r.optionalText("zip", 99);
-  scheme.billNumber = r.optionalText("bill", 99);
-  scheme.storeLabel = r.optionalText("store", 99);
-  scheme.terminalLabel = r.optionalText("term", 99);
-  scheme.purpose = r.optionalText("purpose", 99);
-  scheme.label = r.optionalText("label", 24);
+  for (const [field, key, max] of EMV_TEXT_FIELDS) scheme[field] = r.optionalText(key, max);
   const language = r.nested("lang");
   if (language) {
     const l: BodyReader = new BodyReader(language, "emv.lang: ");
@@ -230,4 +240,41 @@ export function parseChargeRequest(body: CborValue): ChargeRequest {
   const emv = readEmv(r);
   if (!upi && !emv) r.fail(ChargeReason.noScheme, 'a charge needs "upi", "emv" or both');
   return { op, reference: r.reference, amountMinor: amount, currency, issuedAt, expiresAt, deviceId, upi, emv };
+}
+
+function upiBody(upi: UpiScheme): CborMap {
+  const map: CborMap = {};
+  if (upi.link !== undefined) map.link = upi.link;
+  for (const key of UPI_CHARGE_KEYS) {
+    const value = upi.fields[key];
+    if (value !== undefined) map[key] = value;
+  }
+  return map;
+}
+
+function emvBody(emv: EmvScheme): CborMap {
+  const map: CborMap = {};
+  if (emv.payload !== undefined) map.payload = emv.payload;
+  if (Object.keys(emv.accounts).length > 0) map.acct = { ...emv.accounts };
+  for (const [field, key] of EMV_TEXT_FIELDS) {
+    const value = emv[field];
+    if (value !== undefined) map[key] = value;
+  }
+  if (emv.language) {
+    const { preference, name, city } = emv.language;
+    map.lang = city === undefined ? { pref: preference, name } : { pref: preference, name, city };
+  }
+  return map;
+}
+
+/**
+ * The body of a charge request, as the payment service sends it: what parseChargeRequest reads
+ * back. It does not validate; the display does, and says why it refuses.
+ */
+export function chargeRequestBody(request: ChargeRequest): CborMap {
+  if (request.op === "cancel") return { v: CHARGE_VERSION, op: "cancel", ref: request.reference, ts: request.issuedAt, dev: request.deviceId };
+  const body: CborMap = { v: CHARGE_VERSION, ref: request.reference, amt: request.amountMinor, cur: request.currency, ts: request.issuedAt, exp: request.expiresAt, dev: request.deviceId };
+  if (request.upi) body.upi = upiBody(request.upi);
+  if (request.emv) body.emv = emvBody(request.emv);
+  return body;
 }

@@ -10,7 +10,7 @@ import { currencyInfo, MAX_AMOUNT_MINOR, parseAmount } from "../../firmware/mone
 import { CHARGE_REFERENCE } from "../../firmware/payments/confirmation";
 import { buildMpm, MpmError, mpmTemplate, parseMpm } from "../../firmware/qr/emvco";
 import { buildUpi, parseUpi, UpiError, UPI_PARAMETERS } from "../../firmware/qr/upi";
-import { ChargeRejection, type EmvScheme, type ShowCharge, type UpiScheme } from "../../firmware/qr-display/charge-request";
+import { ChargeRejection, UPI_CHARGE_KEYS, type EmvScheme, type ShowCharge, type UpiScheme } from "../../firmware/qr-display/charge-request";
 import { chargeOffers } from "../../firmware/qr-display/offers";
 import { QrDisplay, ScreenFitError } from "../../firmware/qr-display/qr-display";
 import { FramebufferDisplay } from "../hal/framebuffer-display";
@@ -130,7 +130,7 @@ function emvScheme(v: MakeValues): EmvScheme {
 function upiScheme(v: MakeValues): UpiScheme {
   const link = text(v, "link");
   const fields: UpiScheme["fields"] = {};
-  for (const key of ["pa", "pn", "mc", "tid", "tn", "mam", "url", "mode", "purpose", "orgid"] as const) {
+  for (const key of UPI_CHARGE_KEYS) {
     const value = text(v, key);
     if (value !== undefined) fields[key] = value;
   }

@@ -30,4 +30,15 @@ export function decodeProtocolCbor(bytes: Uint8Array): unknown {
   return decoder.decode(bytes);
 }
 
+/** A device's message as a map of its fields; undefined when it is not CBOR or not a map. */
+export function decodeDeviceMap(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) ? (value as Record<string, unknown>) : undefined;
+}
+
 export type { Plain as CborPlain };

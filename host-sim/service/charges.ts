@@ -10,47 +10,20 @@ import type { MqttClient } from "mqtt";
 import { CHARGE_REFERENCE } from "../../firmware/payments/confirmation";
 import { PROTOCOL_PREFIX, deviceTopics } from "../../firmware/protocol/topics";
 import { mpmTemplate } from "../../firmware/qr/emvco";
-import type { ChargeStatus } from "../../firmware/qr-display/charge-ack";
-import { decodeProtocolCbor, encodeProtocolCbor, type CborPlain } from "./cbor";
+import { encodeCbor } from "../../firmware/protocol/cbor";
+import { decodeChargeAck, type ChargeAck, type ChargeStatus } from "../../firmware/qr-display/charge-ack";
+import { chargeRequestBody, type EmvScheme, type ShowCharge, type UpiChargeKey, type UpiScheme } from "../../firmware/qr-display/charge-request";
 import { sealEnvelope, type DeviceKey } from "./confirmation";
 import type { PaymentService } from "./payment-service";
 
 export const DEFAULT_CHARGE_EXPIRY_MS = 5 * 60_000;
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
-export interface UpiChargeFields {
-  /** A complete link from the PSP (signed or not): the device shows it exactly as given. */
-  link?: string;
-  pa?: string;
-  pn?: string;
-  mc?: string;
-  tid?: string;
-  tn?: string;
-  mam?: string;
-  url?: string;
-  mode?: string;
-  purpose?: string;
-  orgid?: string;
-}
+/** A PSP's complete link (shown exactly as given), or the UPI parameters to build one. */
+export type UpiChargeFields = Partial<Record<UpiChargeKey, string>> & { link?: string };
 
-export interface EmvChargeFields {
-  /** A complete EMVCo payload: the device checks its rules and amount and shows it exactly as given. */
-  payload?: string;
-  /** Merchant account information by id (02-51); templates as TLV text (see mpmTemplate). */
-  accounts?: Record<string, string>;
-  mcc?: string;
-  country?: string;
-  name?: string;
-  city?: string;
-  postalCode?: string;
-  language?: { preference: string; name: string; city?: string };
-  billNumber?: string;
-  storeLabel?: string;
-  terminalLabel?: string;
-  purpose?: string;
-  /** What the screen calls the code ("Alipay+", "UPI Global"...). */
-  label?: string;
-}
+/** The EMVCo fields of a charge (the device's EmvScheme; accounts may be left out). */
+export type EmvChargeFields = Partial<EmvScheme>;
 
 export interface ChargeSpec {
   deviceId: string;
@@ -64,18 +37,8 @@ export interface ChargeSpec {
   emv?: EmvChargeFields;
 }
 
-export interface ChargeAckMessage {
-  deviceId: string;
-  status: ChargeStatus;
-  reference: string | undefined;
-  reason?: string;
-  message?: string;
-  transactionId?: string;
-  amountMinor?: number;
-  currency?: string;
-  codes?: { upi?: string; emv?: string };
-  at: number;
-}
+/** A charge ack and the device it came from. */
+export type ChargeAckMessage = ChargeAck & { deviceId: string };
 
 export interface CreatedCharge {
   deviceId: string;
@@ -114,68 +77,29 @@ export function newReference(now = Date.now()): string {
   return `C${now.toString(36)}${randomUUID().slice(0, 4)}`.toUpperCase();
 }
 
-function defined(map: Record<string, CborPlain | undefined>): Record<string, CborPlain> {
-  const out: Record<string, CborPlain> = {};
-  for (const [key, value] of Object.entries(map)) if (value !== undefined) out[key] = value;
-  return out;
+/** The device's ShowCharge for a spec: the UPI link apart from the parameters, accounts always present. */
+function showCharge(spec: ChargeSpec & { reference: string }, issuedAt: number, expiresAt: number): ShowCharge {
+  let upi: UpiScheme | undefined;
+  if (spec.upi) {
+    const { link, ...fields } = spec.upi;
+    upi = link === undefined ? { fields } : { link, fields };
+  }
+  const emv = spec.emv && { ...spec.emv, accounts: spec.emv.accounts ?? {} };
+  return { op: "show", reference: spec.reference, amountMinor: spec.amountMinor, currency: spec.currency, issuedAt, expiresAt, deviceId: spec.deviceId, upi, emv };
 }
 
 /** The CBOR body of a "show" charge request. */
 export function encodeChargeBody(spec: ChargeSpec & { reference: string }, issuedAt: number, expiresAt: number): Uint8Array {
-  const body: Record<string, CborPlain> = { v: 1, ref: spec.reference, amt: spec.amountMinor, cur: spec.currency, ts: issuedAt, exp: expiresAt, dev: spec.deviceId };
-  if (spec.upi) body.upi = defined({ ...spec.upi });
-  if (spec.emv) {
-    const e = spec.emv;
-    body.emv = defined({
-      payload: e.payload,
-      acct: e.accounts,
-      mcc: e.mcc,
-      cc: e.country,
-      name: e.name,
-      city: e.city,
-      zip: e.postalCode,
-      lang: e.language && defined({ pref: e.language.preference, name: e.language.name, city: e.language.city }),
-      bill: e.billNumber,
-      store: e.storeLabel,
-      term: e.terminalLabel,
-      purpose: e.purpose,
-      label: e.label,
-    });
-  }
-  return encodeProtocolCbor(body);
+  return encodeCbor(chargeRequestBody(showCharge(spec, issuedAt, expiresAt)));
 }
 
 export function encodeCancelBody(deviceId: string, reference: string, issuedAt: number): Uint8Array {
-  return encodeProtocolCbor({ v: 1, op: "cancel", ref: reference, ts: issuedAt, dev: deviceId });
+  return encodeCbor(chargeRequestBody({ op: "cancel", reference, issuedAt, deviceId }));
 }
 
-const STATUSES: readonly ChargeStatus[] = ["shown", "rejected", "paid", "mismatch", "expired", "cancelled", "replaced"];
-
 export function parseChargeAck(deviceId: string, payload: Uint8Array): ChargeAckMessage | undefined {
-  let value: unknown;
-  try {
-    value = decodeProtocolCbor(payload);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const m = value as Record<string, unknown>;
-  const status = STATUSES.find((s) => s === m.st);
-  if (m.v !== 1 || !status || typeof m.at !== "number") return undefined;
-  const text = (key: string) => (typeof m[key] === "string" ? (m[key] as string) : undefined);
-  const ack: ChargeAckMessage = { deviceId, status, reference: text("ref"), at: m.at };
-  if (text("rc") !== undefined) ack.reason = text("rc");
-  if (text("msg") !== undefined) ack.message = text("msg");
-  if (text("txn") !== undefined) ack.transactionId = text("txn");
-  if (typeof m.amt === "number") ack.amountMinor = m.amt;
-  if (text("cur") !== undefined) ack.currency = text("cur");
-  if (typeof m.qr === "object" && m.qr !== null) {
-    const qr = m.qr as Record<string, unknown>;
-    ack.codes = {};
-    if (typeof qr.upi === "string") ack.codes.upi = qr.upi;
-    if (typeof qr.emv === "string") ack.codes.emv = qr.emv;
-  }
-  return ack;
+  const ack = decodeChargeAck(payload);
+  return ack && { deviceId, ...ack };
 }
 
 /** Publishes charges to devices and follows their charge acks, on an existing MQTT connection. */

@@ -4,8 +4,7 @@
  */
 import { createHmac } from "node:crypto";
 import { KEY_WRAP_DOMAIN } from "../../firmware/protocol/key-wrap";
-import type { CborPlain } from "./cbor";
-import { decodeProtocolCbor, encodeProtocolCbor } from "./cbor";
+import { decodeDeviceMap, encodeProtocolCbor, type CborPlain } from "./cbor";
 import { sealEnvelope, type DeviceKey } from "./confirmation";
 
 export interface CommandFields {
@@ -68,15 +67,8 @@ function optionalText(value: unknown): string | undefined {
 
 /** A result from a device's cmdack topic, or undefined when the payload is not one. */
 export function parseCommandResult(deviceId: string, payload: Uint8Array): CommandResult | undefined {
-  let value: unknown;
-  try {
-    value = decodeProtocolCbor(payload);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const m = value as Record<string, unknown>;
-  if (m.v !== 1 || typeof m.st !== "string" || !STATUSES.includes(m.st) || typeof m.at !== "number") return undefined;
+  const m = decodeDeviceMap(payload);
+  if (!m || m.v !== 1 || typeof m.st !== "string" || !STATUSES.includes(m.st) || typeof m.at !== "number") return undefined;
   const result = m.res;
   return {
     deviceId,

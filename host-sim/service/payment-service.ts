@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopics, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
-import { decodeProtocolCbor, type CborPlain } from "./cbor";
+import { decodeDeviceMap, type CborPlain } from "./cbor";
 import { parseCommandResult, signCommand, wrapKey, type CommandFields, type CommandResult } from "./command";
 import { CommandTracker, type CommandPolicy } from "./command-tracker";
 import { signConfirmation, type ConfirmationFields, type DeviceKey } from "./confirmation";
@@ -64,15 +64,8 @@ export interface PaymentServiceOptions {
 }
 
 export function parseAck(deviceId: string, payload: Uint8Array): DeviceAck | undefined {
-  let value: unknown;
-  try {
-    value = decodeProtocolCbor(payload);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const m = value as Record<string, unknown>;
-  if (m.v !== 1 || (m.st !== "announced" && m.st !== "duplicate" && m.st !== "rejected") || typeof m.at !== "number") return undefined;
+  const m = decodeDeviceMap(payload);
+  if (!m || m.v !== 1 || (m.st !== "announced" && m.st !== "duplicate" && m.st !== "rejected") || typeof m.at !== "number") return undefined;
   return {
     deviceId,
     status: m.st,
