@@ -109,3 +109,35 @@ export function encodeUpdateState(report: UpdateStateReport): Uint8Array {
   map.at = report.at;
   return encodeCbor(map);
 }
+
+/**
+ * A device's upd/state as the release server reads it back: the stage as sent (a newer firmware
+ * may have more), every other field only when it has its type. Undefined for anything else.
+ */
+export type UpdateStateSeen = Omit<Partial<UpdateStateReport>, "stage"> & { stage: string };
+
+export function decodeUpdateState(payload: Uint8Array): UpdateStateSeen | undefined {
+  let value;
+  try {
+    value = decodeCbor(payload);
+  } catch (error) {
+    if (error instanceof CborError) return undefined;
+    throw error;
+  }
+  if (!isCborMap(value) || value.v !== UPDATE_MESSAGE_VERSION || typeof value.st !== "string") return undefined;
+  const map = value;
+  const text = (key: string) => (typeof map[key] === "string" ? (map[key] as string) : undefined);
+  const number = (key: string) => (typeof map[key] === "number" ? (map[key] as number) : undefined);
+  return {
+    stage: map.st as string,
+    kind: text("kind") as UpdateKind | undefined,
+    releaseId: text("rel"),
+    version: text("ver"),
+    offset: number("off"),
+    size: number("size"),
+    reason: text("rc"),
+    detail: text("msg"),
+    firmware: text("fw"),
+    at: number("at"),
+  };
+}

@@ -11,6 +11,7 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { isValidDeviceId, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
+import { decodeUpdateState, type UpdateStateSeen } from "../../firmware/update/messages";
 import { decodeProtocolCbor, encodeProtocolCbor, type CborPlain } from "../service/cbor";
 import type { SignedRelease } from "./sign";
 
@@ -25,19 +26,7 @@ export interface ReleaseServerOptions {
 }
 
 /** A device's retained upd/state, decoded. */
-export interface DeviceUpdateState {
-  deviceId: string;
-  stage: string;
-  kind?: string;
-  releaseId?: string;
-  version?: string;
-  offset?: number;
-  size?: number;
-  reason?: string;
-  detail?: string;
-  firmware?: string;
-  at?: number;
-}
+export type DeviceUpdateState = UpdateStateSeen & { deviceId: string };
 
 export interface ServedCounters {
   requests: number;
@@ -180,28 +169,9 @@ export class ReleaseServer {
   }
 
   #state(deviceId: string, payload: Uint8Array): void {
-    let value: Record<string, unknown>;
-    try {
-      value = decodeProtocolCbor(payload) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (value?.v !== 1 || typeof value.st !== "string") return;
-    const text = (key: string) => (typeof value[key] === "string" ? (value[key] as string) : undefined);
-    const number = (key: string) => (typeof value[key] === "number" ? (value[key] as number) : undefined);
-    const state: DeviceUpdateState = {
-      deviceId,
-      stage: value.st,
-      kind: text("kind"),
-      releaseId: text("rel"),
-      version: text("ver"),
-      offset: number("off"),
-      size: number("size"),
-      reason: text("rc"),
-      detail: text("msg"),
-      firmware: text("fw"),
-      at: number("at"),
-    };
+    const seen = decodeUpdateState(payload);
+    if (!seen) return;
+    const state: DeviceUpdateState = { deviceId, ...seen };
     this.#states.set(deviceId, state);
     this.#receivedAt.set(deviceId, ++this.#received);
     for (const listener of this.#listeners) listener(state);
