@@ -61,6 +61,8 @@ export interface TagInfo {
    * does not decode (`ndef` still holds its bytes), else the read or format error.
    */
   ndefError: NfcError | undefined;
+  /** The AID of the payment application an ISO-DEP card without NDEF named in its PPSE directory (ppse.ts). */
+  aid: Uint8Array | undefined;
 }
 
 export interface PresentReport {
@@ -400,7 +402,7 @@ export class NfcReader {
 
   #read(target: TargetA): void {
     const kind: TagKind = (target.sak & SAK_ISO14443_4) !== 0 ? "type4" : target.sak === 0x00 ? "type2" : "card";
-    if (kind === "card") return this.#arrived(target, kind, undefined, undefined);
+    if (kind === "card") return this.#arrived(target, kind, undefined, undefined, undefined);
     const procedure = kind === "type2" ? this.#type2 : this.#type4;
     this.#set("reading");
     this.#reading = { target, kind, procedure };
@@ -450,10 +452,11 @@ export class NfcReader {
     }
     this.#retryUid = undefined;
     this.#retries = 0;
-    this.#arrived(reading.target, reading.kind, error ? undefined : reading.procedure.ndef, error);
+    const aid = reading.procedure === this.#type4 && !error ? this.#type4.application : undefined;
+    this.#arrived(reading.target, reading.kind, error ? undefined : reading.procedure.ndef, error, aid);
   }
 
-  #arrived(target: TargetA, kind: TagKind, ndef: Uint8Array | undefined, error: NfcError | undefined): void {
+  #arrived(target: TargetA, kind: TagKind, ndef: Uint8Array | undefined, error: NfcError | undefined, aid: Uint8Array | undefined): void {
     let records: NdefRecord[] | undefined;
     if (ndef) {
       try {
@@ -462,7 +465,7 @@ export class NfcReader {
         error = failure as NfcError;
       }
     }
-    const tag: TagInfo = { uid: target.uid, atqa: target.atqa, sak: target.sak, ats: target.ats, kind, ndef, records, ndefError: error };
+    const tag: TagInfo = { uid: target.uid, atqa: target.atqa, sak: target.sak, ats: target.ats, kind, ndef, records, ndefError: error, aid };
     this.#present = tag;
     this.#misses = 0;
     this.#notify(this.#o.onArrive, tag);

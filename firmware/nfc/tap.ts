@@ -5,13 +5,15 @@
  *
  *   envelope  {v: 1, kid, body: bstr, tag: HMAC-SHA256(key, "payterm/v1/tap" || 0x00 || body)}
  *   body      {v: 1, dev, at, n: bstr(8), uid: bstr, kind, atqa, sak, ndef?: bstr, err?: text, big?: uint,
- *              chg?: {ref, amt, cur}}
+ *              aid?: bstr, chg?: {ref, amt, cur}}
  *
  * `n` is a random nonce: the service refuses a body it has seen (a replayed tap), and `at` bounds
  * how long it remembers. `ndef` is the message as read (also when it failed to decode, with
- * `err`); a message over MAX_TAP_NDEF_BYTES is left out and its size given as `big`. `chg` is
- * the charge the display was offering when the card was tapped: the service may settle it with
- * the card as the payment instrument, and confirms it as any other payment.
+ * `err`); a message over MAX_TAP_NDEF_BYTES is left out and its size given as `big`. `aid` is
+ * the payment application a card or phone wallet named in its PPSE directory. `chg` is the charge
+ * the display was offering when it was tapped: the service decides whether the tapped thing is a
+ * payment instrument it knows and may settle the charge with it; the display shows success only
+ * when a confirmation for the charge arrives, as for any other payment.
  */
 import type { Crypto } from "../../hal/crypto";
 import { encodeCbor, type CborMap } from "../protocol/cbor";
@@ -51,6 +53,7 @@ export function tapBody(tag: TagInfo, deviceId: string, at: number, nonce: Uint8
     else body.big = tag.ndef.length;
   }
   if (tag.ndefError && tag.ndefError.code !== "not-ndef") body.err = tag.ndefError.code;
+  if (tag.aid) body.aid = tag.aid;
   if (charge) body.chg = { ref: charge.reference, amt: charge.amountMinor, cur: charge.currency };
   return body;
 }

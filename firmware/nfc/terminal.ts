@@ -1,7 +1,8 @@
 /**
  * NFC in the QR display: what a tap means to the product.
- *   - A card or tag (UID, and its NDEF message if it has one) goes to the payment service as an
- *     authenticated tap message (tap.ts); the service answers on the usual confirmation path.
+ *   - A card or tag (UID, and its NDEF message or payment application if it has one) goes to the
+ *     payment service as an authenticated tap message (tap.ts); if the service takes it as payment
+ *     for the charge on offer, it answers on the usual confirmation path.
  *   - A technician's provisioning tag (provisioning-tag.ts) is applied if the operator signed it
  *     for this device, then the device restarts on its new settings; anything else about it is
  *     refused and logged. Its contents (a Wi-Fi passphrase) are never published.
@@ -114,7 +115,7 @@ export class NfcTerminal {
       return;
     }
     this.counters.taps++;
-    log.event("info", "nfc-tap", { uid, kind: tag.kind, ndefBytes: tag.ndef?.length ?? 0, records: tag.records?.length ?? 0, err: tag.ndefError?.code });
+    log.event("info", "nfc-tap", { uid, kind: tag.kind, ndefBytes: tag.ndef?.length ?? 0, records: tag.records?.length ?? 0, err: tag.ndefError?.code, aid: tag.aid && toHex(tag.aid) });
     const key = this.#signingKey();
     if (!key) {
       this.counters.unsent++;

@@ -1,13 +1,15 @@
 /**
  * NFC Forum Type 4 tags (ISO-DEP, Type 4 Tag Operation 2.0), both sides:
  *   - reading one: select the NDEF Tag Application, read its capability container file (E103),
- *     select the NDEF file it names, read NLEN and then the message;
+ *     select the NDEF file it names, read NLEN and then the message; a card without the NDEF
+ *     application is asked for its payment directory instead (ppse.ts);
  *   - being one (card emulation): answer those same APDUs from a CC file and an NDEF file.
  *
  *   CC file     CCLEN(2) version(1) MLe(2) MLc(2) | NDEF File Control TLV: 04 06 id(2) max(2) read(1) write(1)
  *   NDEF file   NLEN(2) message
  */
 import { hexByte, NfcError } from "./errors";
+import { preferredApplication, selectPpse } from "./ppse";
 import type { TagProcedure } from "./procedure";
 
 /** ISO/IEC 7816-4 instructions and the Type 4 Tag constants. */
@@ -85,11 +87,12 @@ function expectOk(answer: Uint8Array, what: string): Uint8Array {
   return answer.subarray(0, answer.length - 2);
 }
 
-type Step = "select-app" | "select-cc" | "read-cc" | "select-ndef" | "read-nlen" | "read-ndef";
+type Step = "select-app" | "select-ppse" | "select-cc" | "read-cc" | "select-ndef" | "read-nlen" | "read-ndef";
 
 /**
- * Reads a Type 4 tag's NDEF message. `maxNdefBytes` bounds what the device will read (it refuses
- * larger messages rather than allocate for them).
+ * Reads a Type 4 tag's NDEF message, or, from an ISO-DEP card without the NDEF application, the
+ * payment application its PPSE directory prefers. `maxNdefBytes` bounds what the device will
+ * read (it refuses larger messages rather than allocate for them).
  */
 export class Type4Procedure implements TagProcedure {
   readonly #maxNdefBytes: number;
@@ -98,6 +101,8 @@ export class Type4Procedure implements TagProcedure {
   #message: Uint8Array | undefined;
   #offset = 0;
   ndef: Uint8Array | undefined;
+  /** The AID of the payment application, when the card has no NDEF application but a PPSE. */
+  application: Uint8Array | undefined;
 
   constructor(maxNdefBytes: number) {
     this.#maxNdefBytes = maxNdefBytes;
@@ -105,11 +110,12 @@ export class Type4Procedure implements TagProcedure {
 
   /** A READ BINARY answer (what this procedure asks for, at most MLe and 240 bytes) and its status word. */
   get answerBytes(): number {
+    if (this.#step === "select-ppse") return MAX_READ + 2;
     return (this.#cc ? this.#chunk() : T4T.CC_LENGTH) + 2;
   }
 
   begin(out: Uint8Array): number {
-    this.#cc = this.#message = this.ndef = undefined;
+    this.#cc = this.#message = this.ndef = this.application = undefined;
     this.#step = "select-app";
     out.set([T4T.CLA, T4T.SELECT, T4T.BY_NAME, 0x00, NDEF_APPLICATION.length], 0);
     out.set(NDEF_APPLICATION, 5);
@@ -120,8 +126,19 @@ export class Type4Procedure implements TagProcedure {
   next(answer: Uint8Array, out: Uint8Array): number {
     switch (this.#step) {
       case "select-app":
+        if (statusWord(answer, "SELECT NDEF Tag Application") === SW.NOT_FOUND) {
+          this.#step = "select-ppse";
+          return selectPpse(out);
+        }
         expectOk(answer, "SELECT NDEF Tag Application");
         return this.#select("select-cc", T4T.CC_FILE, out);
+      case "select-ppse": {
+        const sw = statusWord(answer, "SELECT PPSE");
+        // Neither an NDEF tag nor a payment card: an ISO-DEP card of some other application.
+        if (sw !== SW.OK) throw new NfcError("not-ndef", `no NDEF Tag Application (6A82) and no payment directory (${sw.toString(16).toUpperCase()})`);
+        this.application = preferredApplication(answer.subarray(0, answer.length - 2));
+        return 0;
+      }
       case "select-cc":
         expectOk(answer, "SELECT CC file");
         this.#step = "read-cc";

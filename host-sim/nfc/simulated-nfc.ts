@@ -13,18 +13,38 @@
 import type { ByteTransport } from "../../hal/byte-transport";
 import type { Timers } from "../../hal/clock";
 import { Pn532Simulator, type HostInterface, type Pn532Faults } from "./pn532-sim";
-import { ClassicCard, ndefTlv, ntag213, PhoneReader, Type4Tag, uriMessage, utf8, type PhoneRead, type VirtualCard } from "./tags";
+import { ClassicCard, ndefTlv, ntag213, PaymentInstrument, PhoneReader, Type4Tag, uriMessage, utf8, type PhoneRead, type VirtualCard } from "./tags";
 import { simTransport } from "./transports";
 
-export const VIRTUAL_TAG_KINDS = ["ntag213-uri", "card-uid4", "type4-ndef", "phone", "corrupt-ndef"] as const;
+export const VIRTUAL_TAG_KINDS = ["payment-card", "phone-wallet", "foreign-card", "ntag213-uri", "card-uid4", "type4-ndef", "phone", "corrupt-ndef"] as const;
 export type VirtualTagKind = (typeof VIRTUAL_TAG_KINDS)[number];
 
 export const VIRTUAL_TAG_LABELS: Readonly<Record<VirtualTagKind, string>> = Object.freeze({
+  "payment-card": "contactless card the acquirer issued (RuPay)",
+  "phone-wallet": "phone wallet paying by NFC (Google Pay)",
+  "foreign-card": "contactless card the acquirer does not know (Mastercard)",
   "ntag213-uri": "NTAG213 sticker with a URI",
   "card-uid4": "MIFARE Classic card (4-byte UID)",
   "type4-ndef": "Type 4 tag (URI and text)",
   phone: "phone reading the display",
   "corrupt-ndef": "tag with corrupt NDEF",
+});
+
+/** A simulated payment instrument: its UID and the one application its PPSE directory names. */
+export interface InstrumentIdentity {
+  uid: Uint8Array;
+  aid: Uint8Array;
+  applicationLabel: string;
+}
+
+/**
+ * The payment instruments of the simulation. A real phone wallet shows a new random UID (08 xx xx
+ * xx) on every tap; the simulated one keeps one, so that the simulator's acquirer can know it.
+ */
+export const SIM_INSTRUMENTS: Readonly<Record<"payment-card" | "phone-wallet" | "foreign-card", InstrumentIdentity>> = Object.freeze({
+  "payment-card": { uid: Uint8Array.of(0x5a, 0x31, 0x7c, 0x09), aid: Uint8Array.of(0xa0, 0x00, 0x00, 0x05, 0x24, 0x10, 0x10), applicationLabel: "RUPAY" },
+  "phone-wallet": { uid: Uint8Array.of(0x08, 0xb7, 0x44, 0x1e), aid: Uint8Array.of(0xa0, 0x00, 0x00, 0x00, 0x03, 0x10, 0x10), applicationLabel: "VISA" },
+  "foreign-card": { uid: Uint8Array.of(0x3c, 0x9e, 0x20, 0xd4), aid: Uint8Array.of(0xa0, 0x00, 0x00, 0x00, 0x04, 0x10, 0x10), applicationLabel: "MASTERCARD" },
 });
 
 export function isVirtualTagKind(value: string): value is VirtualTagKind {
@@ -44,6 +64,12 @@ function textRecordBytes(text: string, lang: string, flags: number): Uint8Array 
 /** Builds the thing a kind names; a fresh one each time (a new tap). */
 export function virtualTag(kind: Exclude<VirtualTagKind, "phone">): VirtualCard {
   switch (kind) {
+    case "payment-card":
+    case "phone-wallet":
+    case "foreign-card": {
+      const { uid, aid, applicationLabel } = SIM_INSTRUMENTS[kind];
+      return new PaymentInstrument(VIRTUAL_TAG_LABELS[kind], uid, aid, applicationLabel);
+    }
     case "ntag213-uri":
       return ntag213(VIRTUAL_TAG_LABELS[kind], Uint8Array.of(0x04, 0x7b, 0xcb, 0x51, 0x96, 0x22, 0x80), ndefTlv(uriMessage(NTAG_URI)));
     case "card-uid4":

@@ -2,23 +2,26 @@
  * NFC across a running simulator: what people hold to each QR display's reader, and what the
  * payment service does with the taps that arrive.
  *
- *   simulator.nfc.placeTag("qr-display-1", "ntag213-uri");   // or card-uid4, type4-ndef, phone,
- *   simulator.nfc.removeTag("qr-display-1");                  // corrupt-ndef, provisioning
- *   simulator.nfc.log.listen((event) => ...);                  // tap, tap-refused, tap-settled, phone-read
+ *   simulator.nfc.placeTag("qr-display-1", "payment-card");  // or phone-wallet, foreign-card,
+ *   simulator.nfc.removeTag("qr-display-1");                  // ntag213-uri, card-uid4, type4-ndef,
+ *                                                             // phone, corrupt-ndef, provisioning
+ *   simulator.nfc.log.listen((event) => ...);  // tap, tap-refused, tap-settled, tap-declined, phone-read
  *
- * A verified tap that names the charge on offer is settled as a card payment (the same signed
- * confirmation path as a QR payment), so the display turns to success.
+ * The acquirer (acquirer.ts) decides each verified tap: one of its own instruments tapped on an
+ * open charge pays it (the same signed confirmation path as a QR payment), so the display turns
+ * to success; anything else is declined with the reason and pays nothing.
  */
 import { EventLog } from "../device/event-log";
 import type { SimDevice } from "../device/sim-device";
-import { payCharge } from "../service/charges";
+import { chargesFor, payCharge, type ChargeService } from "../service/charges";
 import type { DeviceKey } from "../service/confirmation";
 import type { PaymentService } from "../service/payment-service";
+import { Acquirer } from "./acquirer";
 import { ensureProvisioningKey } from "./operator-key";
 import { provisioningMessage, provisioningTag, type ProvisioningTagInput } from "./provisioning-writer";
 import { isVirtualTagKind, VIRTUAL_TAG_KINDS, VIRTUAL_TAG_LABELS, type VirtualTagKind } from "./simulated-nfc";
 import type { VirtualCard } from "./tags";
-import { tapsFor, type TapReceiver } from "./tap-receiver";
+import { tapsFor, type TapEvent, type TapReceiver } from "./tap-receiver";
 
 export const SIM_TAG_KINDS = [...VIRTUAL_TAG_KINDS, "provisioning"] as const;
 export type SimTagKind = (typeof SIM_TAG_KINDS)[number];
@@ -42,15 +45,12 @@ export class SimulatorNfc {
   private constructor(
     private readonly host: SimulatorNfcHost,
     readonly taps: TapReceiver,
+    private readonly charges: ChargeService,
+    readonly acquirer: Acquirer,
   ) {
     taps.onTap((tap) => {
-      this.log.event("info", "tap", { device: tap.deviceId, uid: tap.uid, kind: tap.kind, records: tap.records?.length ?? 0, err: tap.ndefError, charge: tap.charge?.reference });
-      if (!tap.charge) return;
-      const charge = { deviceId: tap.deviceId, ...tap.charge };
-      payCharge(host.service, charge, "card").then(
-        (fields) => this.log.event("info", "tap-settled", { device: tap.deviceId, charge: charge.reference, txn: fields.transactionId }),
-        (error: Error) => this.log.event("error", "tap-settle-failed", { device: tap.deviceId, charge: charge.reference, detail: error.message }),
-      );
+      this.log.event("info", "tap", { device: tap.deviceId, uid: tap.uid, kind: tap.kind, aid: tap.aid, records: tap.records?.length ?? 0, err: tap.ndefError, charge: tap.charge?.reference });
+      this.#decide(tap);
     });
     taps.onRefused((refusal) => this.log.event("warn", "tap-refused", { device: refusal.deviceId, reason: refusal.reason, detail: refusal.detail }));
     for (const device of host.devices.values()) {
@@ -59,7 +59,24 @@ export class SimulatorNfc {
   }
 
   static async attach(host: SimulatorNfcHost): Promise<SimulatorNfc> {
-    return new SimulatorNfc(host, await tapsFor(host.service, (id) => host.registry.keyFor(id)));
+    const keyFor = (id: string) => host.registry.keyFor(id);
+    return new SimulatorNfc(host, await tapsFor(host.service, keyFor), await chargesFor(host.service, keyFor), new Acquirer());
+  }
+
+  #decide(tap: TapEvent): void {
+    const decision = this.acquirer.decide(tap, this.charges.book);
+    if (!decision.settle) {
+      this.log.event("warn", "tap-declined", { device: tap.deviceId, uid: tap.uid, reason: decision.reason, detail: decision.detail, instrument: decision.instrument?.label, charge: tap.charge?.reference });
+      return;
+    }
+    const { charge, instrument } = decision;
+    payCharge(this.host.service, charge, instrument.provider).then(
+      (fields) => this.log.event("info", "tap-settled", { device: tap.deviceId, charge: charge.reference, txn: fields.transactionId, instrument: instrument.label, provider: instrument.provider }),
+      (error: Error) => {
+        this.charges.book.release(charge.deviceId, charge.reference);
+        this.log.event("error", "tap-settle-failed", { device: tap.deviceId, charge: charge.reference, detail: error.message });
+      },
+    );
   }
 
   /** The devices with a reader. */

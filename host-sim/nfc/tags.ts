@@ -1,7 +1,7 @@
 /**
  * Virtual things the simulated PN532 finds in its field: Type 2 tags (NTAG213 memory), a MIFARE
- * Classic card (UID only), a Type 4 tag (ISO-DEP, NDEF application), and a phone that reads the
- * PN532 when it emulates a tag. Written from the NFC Forum and NXP specifications, separately
+ * Classic card (UID only), a Type 4 tag (ISO-DEP, NDEF application), a contactless payment
+ * instrument (ISO-DEP, a PPSE directory), and a phone that reads the PN532 when it emulates a tag. Written from the NFC Forum and NXP specifications, separately
  * from the firmware's code, so that the two check each other. Neutral code: runs on XS too.
  */
 
@@ -35,6 +35,15 @@ export interface PhoneRead {
 }
 
 const ok = (data: Uint8Array): Exchange => ({ status: SIM_STATUS.OK, data });
+
+/** A response APDU: the body, then the status word. */
+function sw(code: number, body: Uint8Array = new Uint8Array(0)): Exchange {
+  const out = new Uint8Array(body.length + 2);
+  out.set(body, 0);
+  out[body.length] = code >> 8;
+  out[body.length + 1] = code & 0xff;
+  return ok(out);
+}
 
 /** NTAG213: 45 pages of 4 bytes; CC at page 3, 144-byte data area, dynamic lock bytes at page 40. */
 export const NTAG213 = Object.freeze({ pages: 45, dataBytes: 144 });
@@ -170,13 +179,6 @@ export class Type4Tag implements VirtualCard {
   }
 
   exchange(apdu: Uint8Array): Exchange {
-    const sw = (code: number, body: Uint8Array = new Uint8Array(0)) => {
-      const out = new Uint8Array(body.length + 2);
-      out.set(body, 0);
-      out[body.length] = code >> 8;
-      out[body.length + 1] = code & 0xff;
-      return ok(out);
-    };
     if (apdu.length < 4 || apdu[0] !== 0x00) return sw(0x6e00);
     const [, ins, p1, p2] = apdu;
     if (ins === 0xa4) {
@@ -209,6 +211,49 @@ export class Type4Tag implements VirtualCard {
     this.#app = false;
     this.#selected = "none";
   }
+}
+
+/** "2PAY.SYS.DDF01", the contactless payment directory's name (EMV Book 1 §12.3.2). */
+const PPSE = [0x32, 0x50, 0x41, 0x59, 0x2e, 0x53, 0x59, 0x53, 0x2e, 0x44, 0x44, 0x46, 0x30, 0x31];
+
+function berTlv(tag: number[], value: number[]): number[] {
+  if (value.length > 0xff) throw new RangeError("the simulator's TLVs are shorter than 256 bytes");
+  return [...tag, ...(value.length < 0x80 ? [value.length] : [0x81, value.length]), ...value];
+}
+
+/**
+ * A contactless payment card or a phone wallet as a reader first meets it: ISO-DEP, no NDEF
+ * application, and a PPSE directory naming one payment application (AID, label, priority 1).
+ * Only the directory is modelled: no application behind it, no records, no cryptogram.
+ */
+export class PaymentInstrument implements VirtualCard {
+  readonly role = "card" as const;
+  readonly atqa = 0x0004;
+  readonly sak = 0x20;
+  /** TL T0 TA TB TC: FSCI 8 (256 bytes). */
+  readonly ats = Uint8Array.of(0x05, 0x78, 0x80, 0x70, 0x02);
+  readonly fci: Uint8Array;
+
+  constructor(
+    readonly label: string,
+    readonly uid: Uint8Array,
+    readonly aid: Uint8Array,
+    applicationLabel: string,
+  ) {
+    const entry = berTlv([0x61], [...berTlv([0x4f], [...aid]), ...berTlv([0x50], [...utf8(applicationLabel)]), ...berTlv([0x87], [0x01])]);
+    this.fci = Uint8Array.from(berTlv([0x6f], [...berTlv([0x84], PPSE), ...berTlv([0xa5], berTlv([0xbf, 0x0c], entry))]));
+  }
+
+  exchange(apdu: Uint8Array): Exchange {
+    if (apdu.length < 5 || apdu[0] !== 0x00) return sw(0x6e00);
+    if (apdu[1] !== 0xa4) return sw(0x6d00);
+    if (apdu[2] !== 0x04) return sw(0x6a82);
+    const name = Array.from(apdu.subarray(5, 5 + apdu[4]));
+    const ppse = name.length === PPSE.length && name.every((b, i) => b === PPSE[i]);
+    return ppse ? sw(0x9000, this.fci) : sw(0x6a82);
+  }
+
+  halt(): void {}
 }
 
 /**

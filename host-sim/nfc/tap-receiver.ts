@@ -1,8 +1,8 @@
 /**
  * The payment service's side of NFC taps (docs/protocol.md, "NFC taps"): it takes what QR
  * displays publish on pt/v1/{id}/tap, authenticates it with the device's key, refuses replays and
- * stale taps, and hands each verified tap to its listeners (for the simulator: settle the charge
- * the tap names, show it in the web UI). Plain MQTT on the service's own connection.
+ * stale taps, and hands each verified tap to its listeners (for the simulator: the acquirer's
+ * decision, acquirer.ts; the web UI). Plain MQTT on the service's own connection.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { MqttClient } from "mqtt";
@@ -30,6 +30,8 @@ export interface TapEvent {
   records: RecordView[] | undefined;
   /** The device's reason the message did not decode, or this side's. */
   ndefError: string | undefined;
+  /** The payment application a card or phone wallet named (hex), when it named one. */
+  aid: string | undefined;
   charge: { reference: string; amountMinor: number; currency: string } | undefined;
 }
 
@@ -158,6 +160,7 @@ export class TapReceiver {
         ndefError = (error as Error).message;
       }
     }
+    if (b.aid !== undefined && !(b.aid instanceof Uint8Array && b.aid.length >= 5 && b.aid.length <= 16)) refuse("bad_body", '"aid" must be 5 to 16 bytes');
     let charge: TapEvent["charge"];
     if (b.chg !== undefined) {
       const c = map(b.chg, "chg");
@@ -174,6 +177,7 @@ export class TapReceiver {
       ndef,
       records,
       ndefError,
+      aid: b.aid instanceof Uint8Array ? Buffer.from(b.aid).toString("hex") : undefined,
       charge,
     };
   }

@@ -13,6 +13,7 @@ import { mpmTemplate } from "../../firmware/qr/emvco";
 import { encodeCbor } from "../../firmware/protocol/cbor";
 import { decodeChargeAck, type ChargeAck, type ChargeStatus } from "../../firmware/qr-display/charge-ack";
 import { chargeRequestBody, type EmvScheme, type ShowCharge, type UpiChargeKey, type UpiScheme } from "../../firmware/qr-display/charge-request";
+import { ChargeBook } from "./charge-book";
 import { sealEnvelope, type DeviceKey } from "./confirmation";
 import type { PaymentService } from "./payment-service";
 
@@ -104,6 +105,8 @@ export function parseChargeAck(deviceId: string, payload: Uint8Array): ChargeAck
 
 /** Publishes charges to devices and follows their charge acks, on an existing MQTT connection. */
 export class ChargeService {
+  /** The charges this service put on displays, and how each stands. */
+  readonly book = new ChargeBook();
   readonly #listeners = new Set<(ack: ChargeAckMessage) => void>();
 
   private constructor(readonly client: MqttClient, private readonly keyFor: (deviceId: string) => DeviceKey | undefined) {
@@ -111,7 +114,9 @@ export class ChargeService {
       const parts = topic.split("/");
       if (parts.length !== 5 || parts[3] !== "charge" || parts[4] !== "ack") return;
       const ack = parseChargeAck(parts[2], new Uint8Array(payload));
-      if (ack) for (const listener of this.#listeners) listener(ack);
+      if (!ack) return;
+      this.book.acked(ack);
+      for (const listener of this.#listeners) listener(ack);
     });
   }
 
@@ -170,7 +175,9 @@ export class ChargeService {
     await this.publishRaw(spec.deviceId, envelope);
     const ack = await answered;
     if (ack.status === "rejected") throw new ChargeRefusedError(ack.reason ?? "rejected", ack.message);
-    return { deviceId: spec.deviceId, reference, amountMinor: spec.amountMinor, currency: spec.currency, expiresAt, codes: ack.codes ?? {} };
+    const created = { deviceId: spec.deviceId, reference, amountMinor: spec.amountMinor, currency: spec.currency, expiresAt };
+    this.book.shown(created);
+    return { ...created, codes: ack.codes ?? {} };
   }
 
   /** Withdraws a charge from the screen; resolves with the device's cancelled (or rejected) ack. */

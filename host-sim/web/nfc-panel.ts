@@ -2,13 +2,13 @@
  * The QR displays' NFC readers: hold a virtual tag, card, phone or a technician's provisioning
  * tag to one, and take it away. The firmware reads it through the simulated PN532 as it would a
  * real one; the panel shows what is on the reader and the last thing that came of it (a tap the
- * payment service received, what a phone read from the display's emulated tag...).
+ * payment service settled or declined, what a phone read from the display's emulated tag...).
  */
 import type { DeviceEvent } from "../device/event-log";
 import type { SimState } from "../control/state";
 import { act, post } from "./api";
 
-const OUTCOMES = new Set(["tap", "tap-refused", "tap-settled", "tap-settle-failed", "phone-read", "nfc-tap", "nfc-error", "nfc-provisioned", "nfc-provisioning-refused"]);
+const OUTCOMES = new Set(["tap", "tap-refused", "tap-settled", "tap-declined", "tap-settle-failed", "phone-read", "nfc-tap", "nfc-error", "nfc-provisioned", "nfc-provisioning-refused"]);
 
 export class NfcPanel {
   readonly #root = document.getElementById("nfc") as HTMLElement;

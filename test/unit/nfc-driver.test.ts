@@ -11,7 +11,7 @@ import { NfcReader, type NfcReaderOptions, type ReaderState, type TagInfo } from
 import { ManualClock, ManualTimers } from "../../hal/memory/clock";
 import { pn532Frame, type HostInterface } from "../../host-sim/nfc/pn532-sim";
 import { NTAG_URI, SimulatedNfc, TYPE4_TEXT, TYPE4_URI } from "../../host-sim/nfc/simulated-nfc";
-import { ndefTlv, ntag213, Type4Tag } from "../../host-sim/nfc/tags";
+import { ndefTlv, ntag213, Type4Tag, type VirtualCard } from "../../host-sim/nfc/tags";
 
 const UID_NTAG = "047bcb51962280";
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -74,6 +74,36 @@ describe.each(BUSES)("NFC reader over %s", (bus) => {
     expect(card.sak).toBe(0x08);
     expect(type4.ats).toEqual(Uint8Array.of(0x05, 0x78, 0x80, 0x70, 0x02));
     expect(type4.records?.map((record) => viewRecord(record))).toMatchObject([{ uri: TYPE4_URI }, { text: TYPE4_TEXT, lang: "en" }]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it("a payment card and a phone wallet are read as ISO-DEP cards naming their payment application", () => {
+    const r = rig(bus);
+    r.tap("payment-card");
+    r.tap("phone-wallet");
+    r.tap("foreign-card");
+    expect(r.arrivals.map((t) => [t.kind, hexOf(t.uid), t.aid && hexOf(t.aid), t.ndef, t.ndefError])).toEqual([
+      ["type4", "5a317c09", "a0000005241010", undefined, undefined],
+      ["type4", "08b7441e", "a0000000031010", undefined, undefined],
+      ["type4", "3c9e20d4", "a0000000041010", undefined, undefined],
+    ]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it("an ISO-DEP card with neither NDEF nor a payment directory arrives with not-ndef and no AID", () => {
+    const r = rig(bus);
+    const transit: VirtualCard = {
+      role: "card",
+      label: "transit card",
+      uid: Uint8Array.of(0x04, 1, 2, 3, 4, 5, 6),
+      atqa: 0x0344,
+      sak: 0x20,
+      ats: Uint8Array.of(0x05, 0x78, 0x80, 0x70, 0x02),
+      exchange: () => ({ status: 0, data: Uint8Array.of(0x6a, 0x82) }),
+      halt() {},
+    };
+    r.tap(transit);
+    expect(r.arrivals.map((t) => [t.kind, t.aid, t.ndefError?.code])).toEqual([["type4", undefined, "not-ndef"]]);
     expect(r.errors).toEqual([]);
   });
 

@@ -81,7 +81,7 @@ describe("scenario files", () => {
     ["a charge status that does not exist", "name: x\nsteps:\n  - charge: { device: qr-display-1, amount: 1, as: c }\n  - expect: { charge: $c, status: lost }\n", /steps\[1\]\.expect\.status: must be one of shown, paid/],
     ["command arguments that are not a map", "name: x\nsteps:\n  - command: { device: soundbox-1, name: config, args: lateMin=10 }\n", /steps\[0\]\.command\.args: must map argument names to values/],
     ["a tag held to a soundbox", "name: x\nsteps:\n  - place-tag: { device: soundbox-1, tag: phone }\n", /steps\[0\]\.place-tag\.device: soundbox-1 has no NFC reader/],
-    ["a tag of no known kind", "name: x\nsteps:\n  - place-tag: { device: qr-display-1, tag: banana }\n", /steps\[0\]\.place-tag\.tag: must be one of ntag213-uri/],
+    ["a tag of no known kind", "name: x\nsteps:\n  - place-tag: { device: qr-display-1, tag: banana }\n", /steps\[0\]\.place-tag\.tag: must be one of payment-card, phone-wallet, foreign-card, ntag213-uri/],
     ["a list where a value is compared", "name: x\nsteps:\n  - expect: { device: soundbox-1, state: { buttons: [power] } }\n", /steps\[0\]\.expect\.state\.buttons: lists are not compared/],
   ])("refuses %s, naming where", (_what, text, message) => {
     expect(error(text).message).toMatch(message);

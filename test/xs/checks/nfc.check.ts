@@ -1,7 +1,7 @@
 /**
  * The NFC driver and NDEF on XS: frames and NDEF from the reference vectors, then the reader
  * (firmware/nfc) against the simulated PN532 (host-sim/nfc, neutral code that speaks the real
- * byte protocol) on I2C and UART, in virtual time: tags, a phone reading the emulated tag, and
+ * byte protocol) on I2C and UART, in virtual time: tags, payment instruments, a phone reading the emulated tag, and
  * damaged frames the reader recovers from.
  */
 import { COMMAND, parseFirmwareVersion, parseTargetA, SAM_NORMAL } from "../../../firmware/nfc/commands";
@@ -91,6 +91,20 @@ for (const bus of ["i2c", "uart"] as const) {
     equal(parseUri((ntag.records ?? [])[0]), NTAG_URI);
     equal(card.uid, hex("6E8AE2B0"));
     equal([parseUri((type4.records ?? [])[0]), parseText((type4.records ?? [])[1]).text], [TYPE4_URI, TYPE4_TEXT]);
+    equal(r.errors.length, 0, "errors");
+  });
+
+  check(`${bus}: a payment card and a phone wallet name their payment application (PPSE)`, () => {
+    const r = rig(bus);
+    r.tap("payment-card");
+    r.tap("phone-wallet");
+    equal(
+      r.arrivals.map((t) => [t.kind, toHex(t.uid), t.aid ? toHex(t.aid) : "", t.ndef === undefined]),
+      [
+        ["type4", "5A317C09", "A0000005241010", true],
+        ["type4", "08B7441E", "A0000000031010", true],
+      ],
+    );
     equal(r.errors.length, 0, "errors");
   });
 
