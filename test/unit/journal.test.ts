@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { Journal, JOURNAL_DOMAIN } from "../../firmware/payments/journal";
 import type { PaymentConfirmation } from "../../firmware/payments/confirmation";
+import { MemoryKv } from "../../hal/memory/kv";
 import { FileKv } from "../../host-sim/hal/file-kv";
 
 const confirmation = (n: number): PaymentConfirmation => ({
@@ -82,6 +83,27 @@ describe("payment journal", () => {
     expect(reopened.unreadableAtStart).toBe(1);
     expect(reopened.find("T1")).toBeUndefined();
     expect(reopened.find("T2")).toBeDefined();
+  });
+
+  it("follows an entry from journaled to announced to acked, and lists outstanding acks oldest first", () => {
+    const kv = new MemoryKv();
+    const journal = new Journal(kv, 8);
+    const entries = [1, 2, 3].map((n) => journal.append(confirmation(n), n));
+    expect(journal.unacked()).toEqual([]);
+    for (const entry of entries.slice().reverse()) journal.markAnnounced(entry);
+    expect(journal.unacked().map((e) => e.sequence)).toEqual([1, 2, 3]);
+    journal.markAcked(entries[1]);
+    // Acked before announced is not a step the journal takes.
+    journal.markAcked(journal.append(confirmation(4), 4));
+    const reopened = new Journal(kv, 8);
+    expect(reopened.unacked().map((e) => e.sequence)).toEqual([1, 3]);
+    expect(["T1", "T2", "T3", "T4"].map((id) => reopened.find(id)?.state)).toEqual(["announced", "acked", "announced", "journaled"]);
+    // The entry object a caller kept may be stale: the journal's own state decides.
+    const writes = kv.writes;
+    reopened.markAnnounced(entries[1]);
+    reopened.markAcked(entries[1]);
+    expect(reopened.find("T2")?.state).toBe("acked");
+    expect(kv.writes).toBe(writes);
   });
 
   it("leaves the journal as it was when the store refuses a write", () => {
