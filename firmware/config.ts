@@ -8,6 +8,7 @@ import { fromHex } from "./protocol/bytes";
 import { isValidDeviceId } from "./protocol/topics";
 import { DEFAULT_SOUNDBOX_SETTINGS, SETTING_RANGES, type SoundboxSettings } from "./soundbox/settings";
 import { currencyInfo } from "./money";
+import { DEFAULT_BACKOFF, type Backoff } from "./session";
 import type { CborValue } from "./protocol/cbor";
 import { buildUpi } from "./qr/upi";
 import { languageFor } from "./voice/languages";
@@ -62,6 +63,8 @@ export interface DeviceDefaults {
   operatorKey?: string;
   /** The merchant's static QR payload as provisioning made it (the sticker's code); preferred over vpa/payee. */
   merchantQr?: string;
+  /** The MQTT session's reconnect delays (firmware/session.ts); the build's choice, not NVS's. */
+  reconnect?: Partial<Backoff>;
 }
 
 /** Keys `payterm provision` writes to the config domain besides those loadConfig reads (docs/manufacturing.md). */
@@ -86,9 +89,10 @@ export function provisionedProduct(kv: KeyValueStore): string | undefined {
   return typeof product === "string" ? product : undefined;
 }
 
-export type DeviceConfig = Omit<DeviceDefaults, "soundbox"> &
+export type DeviceConfig = Omit<DeviceDefaults, "soundbox" | "reconnect"> &
   Required<Pick<DeviceDefaults, "lateAfterMs" | "telemetryEveryMs" | "updateTrialBoots" | "updateHealthMs" | "allowDowngrade">> & {
     soundbox: SoundboxSettings;
+    reconnect: Backoff;
     /** `updateKey` as bytes, when it is a P-256 point. */
     updatePublicKey: Uint8Array | undefined;
     /** `operatorKey` as bytes, when it is a P-256 point. */
@@ -161,6 +165,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     tlsServerName: stringOr(kv, "tlsName", defaults.tlsServerName),
     operatorPublicKey: p256PublicKey(kv, "opKey", defaults.operatorKey),
     merchantQr: stringOr(kv, PROVISIONED_KEYS.merchantQr, defaults.merchantQr),
+    reconnect: { ...DEFAULT_BACKOFF, ...defaults.reconnect },
   };
 }
 

@@ -11,7 +11,7 @@ import { CommandLedger } from "./commands/ledger";
 import { loadConfig, provisionedProduct, type DeviceConfig, type DeviceDefaults } from "./config";
 import { encodeCbor } from "./protocol/cbor";
 import { deviceTopics } from "./protocol/topics";
-import { encodeAck } from "./payments/ack";
+import { AckCourier } from "./payments/ack-courier";
 import { Journal } from "./payments/journal";
 import { Keyring } from "./payments/keyring";
 import { isLate, LateFolder } from "./payments/late-policy";
@@ -128,6 +128,8 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       keepalive: config.keepalive,
       tls: broker.tls,
     },
+    linkUp: hal.network.status().link === "up",
+    backoff: config.reconnect,
     onlineStatus: () => status(true),
     offlineStatus: status(false),
     onMessage: (message, settle) => {
@@ -153,6 +155,15 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       if (state !== "online") updates?.onOffline();
     },
     onReady: () => updates?.onReady(),
+    onConnected: () => acks.resend(),
+  });
+  const unlistenNetwork = hal.network.listen((network) => session.link(network.link === "up"));
+
+  const acks = new AckCourier({
+    journal,
+    log,
+    publish: (payload) => session.publish(topics.acks, payload, 1),
+    publishTracked: (payload, onPuback) => session.publishTracked(topics.acks, payload, onPuback),
   });
 
   const keyring = new Keyring(hal.kv, clock);
@@ -174,7 +185,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
       soundbox?.payment(entry);
       qr?.confirmed(entry);
     },
-    publishAck: (payload) => session.publish(topics.acks, payload, 1),
+    acks,
   });
 
   const commands = new CommandDispatcher({
@@ -226,16 +237,12 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   });
 
   // A restart between journaling and announcing must not lose the announcement, and the service,
-  // whose message was already settled, still needs its ack: the session's outbox holds it.
+  // whose message was already settled, still needs its ack: once announced, the entry's ack is
+  // outstanding, and the first connect sends it.
   for (const entry of journal.unannounced()) {
     log.event("info", "recovered", { txn: entry.confirmation.transactionId, seq: entry.sequence });
     soundbox?.payment(entry);
     journal.markAnnounced(entry);
-    session.publish(
-      topics.acks,
-      encodeAck({ status: "announced", transactionId: entry.confirmation.transactionId, reason: undefined, sequence: entry.sequence, at: clock.now() }),
-      1,
-    );
   }
 
   const publishTelemetry = () =>
@@ -287,6 +294,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     selftest,
     stop: () => {
       hal.timers.clear(telemetry);
+      unlistenNetwork();
       selftestEntry.close();
       selftest.stop();
       updates?.stop();

@@ -57,7 +57,12 @@ export interface MqttHandlers {
 export interface MqttTransport {
   connect(options: MqttConnectOptions, handlers: MqttHandlers): void;
   subscribe(topic: string, qos: QoS): void;
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void;
+  /**
+   * Sends a PUBLISH. For QoS 1, `onPuback` runs when the broker's PUBACK for it arrives: the broker
+   * has taken the message. It never runs if the connection ends first (the message may then be
+   * lost), nor for QoS 0.
+   */
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }, onPuback?: () => void): void;
   /** Closes the connection without sending the will. */
   disconnect(): void;
 }

@@ -6,5 +6,11 @@ export interface NetworkStatus {
 
 export interface Network {
   status(): NetworkStatus;
-  onChange: ((status: NetworkStatus) => void) | undefined;
+  /**
+   * Calls `listener` with the new status whenever it changes (at least each time the link goes
+   * up or down) until the returned function is called. Any number of listeners, each called in the
+   * order it was added: the MQTT session, the soundbox's prompts and the QR display's banner each
+   * listen for themselves.
+   */
+  listen(listener: (status: NetworkStatus) => void): () => void;
 }

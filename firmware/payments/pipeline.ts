@@ -1,12 +1,15 @@
 /**
  * The payment pipeline, in the order it runs:
  *   receive -> decode -> verify -> de-duplicate -> journal -> announce -> ack
- * Every message ends in exactly one ack: announced, duplicate, or rejected with a reason code.
+ * Every message ends in exactly one ack: announced, duplicate, or rejected with a reason code. A
+ * copy of a confirmation whose "announced" ack the broker has not taken yet is answered with that
+ * ack again, not "duplicate" (ack-courier.ts).
  */
 import type { Clock } from "../../hal/clock";
 import type { Crypto } from "../../hal/crypto";
 import type { Log } from "../../hal/log";
-import { encodeAck, type Ack } from "./ack";
+import type { Ack } from "./ack";
+import type { AckSink } from "./ack-courier";
 import type { PaymentConfirmation } from "./confirmation";
 import { PipelineCounters } from "./counters";
 import { decodeEnvelope } from "./envelope";
@@ -31,8 +34,8 @@ export interface PipelineOptions {
   journal: Journal;
   /** Queues the announcement; returns once it is queued, not once it has played. */
   announce(entry: JournalEntry): void;
-  /** Publishes the encoded ack on the device's ack topic. */
-  publishAck(payload: Uint8Array): void;
+  /** Where the acks go: the announced ones must reach the broker (ack-courier.ts). */
+  acks: AckSink;
 }
 
 export type Outcome =
@@ -69,8 +72,12 @@ export class PaymentPipeline {
     if (outcome.status === "announced") {
       this.#o.announce(outcome.entry);
       this.#o.journal.markAnnounced(outcome.entry);
+      this.#o.acks.announced(outcome.entry);
+    } else if (outcome.status === "duplicate" && outcome.entry.state === "announced") {
+      this.#o.acks.announced(outcome.entry);
+    } else {
+      this.#o.acks.send(this.#ackFor(outcome, now));
     }
-    this.#o.publishAck(encodeAck(this.#ackFor(outcome, now)));
     return outcome;
   }
 
@@ -103,7 +110,8 @@ export class PaymentPipeline {
     const c = outcome.entry.confirmation;
     if (outcome.status === "duplicate") {
       this.counters.duplicates++;
-      log.event("info", "duplicate", { txn: c.transactionId, seq: outcome.entry.sequence });
+      const answer = outcome.entry.state === "announced" ? "announced" : "duplicate";
+      log.event("info", "duplicate", { txn: c.transactionId, seq: outcome.entry.sequence, answer });
       return;
     }
     this.counters.announced++;
@@ -111,15 +119,9 @@ export class PaymentPipeline {
     log.event("info", "journaled", { txn: c.transactionId, seq: outcome.entry.sequence });
   }
 
-  #ackFor(outcome: Outcome, now: number): Ack {
+  #ackFor(outcome: Exclude<Outcome, { status: "announced" }>, now: number): Ack {
     if (outcome.status === "rejected")
       return { status: "rejected", transactionId: outcome.rejection.transactionId, reason: outcome.rejection.reason, sequence: undefined, at: now };
-    return {
-      status: outcome.status,
-      transactionId: outcome.entry.confirmation.transactionId,
-      reason: outcome.status === "duplicate" ? Reason.duplicate : undefined,
-      sequence: outcome.entry.sequence,
-      at: now,
-    };
+    return { status: "duplicate", transactionId: outcome.entry.confirmation.transactionId, reason: Reason.duplicate, sequence: outcome.entry.sequence, at: now };
   }
 }

@@ -98,7 +98,7 @@ export class QrDisplay {
   #state: ScreenState | undefined;
   #active: PreparedCharge | undefined;
   #offer = 0;
-  #status: DeviceStatus = { online: true, batteryPercent: 100, charging: false };
+  #status: DeviceStatus = { linkUp: true, online: true, batteryPercent: 100, charging: false };
   #returnTimer: TimerHandle | undefined;
   #countdownTimer: TimerHandle | undefined;
   #countdown: PlacedText | undefined;

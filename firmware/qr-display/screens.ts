@@ -24,6 +24,9 @@ export interface ScreenContent {
 }
 
 export interface DeviceStatus {
+  /** The network link is up (the session may still be connecting). */
+  linkUp: boolean;
+  /** The MQTT session is online. */
   online: boolean;
   batteryPercent: number;
   charging: boolean;
@@ -37,13 +40,14 @@ export const BANNER_HEIGHT = textHeight(BANNER_SCALE) + 6;
 
 export function bannerText(status: DeviceStatus): string | undefined {
   const parts: string[] = [];
-  if (!status.online) parts.push("OFFLINE");
+  if (!status.linkUp) parts.push("NO NETWORK");
+  else if (!status.online) parts.push("OFFLINE");
   if (status.batteryPercent < LOW_BATTERY_PERCENT && !status.charging) parts.push(`BATTERY ${Math.max(0, Math.round(status.batteryPercent))}%`);
   return parts.length === 0 ? undefined : parts.join("  ");
 }
 
 export function bannerColor(status: DeviceStatus): number {
-  return status.online ? Colors.amber : Colors.red;
+  return status.linkUp && status.online ? Colors.amber : Colors.red;
 }
 
 export function idleScreen(merchantName: string | undefined): ScreenContent {

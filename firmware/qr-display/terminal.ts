@@ -1,6 +1,7 @@
 /**
  * The QR display product assembled: the screen state machine, the charge desk, the merchant's
- * static code, and the inputs the screen follows (session state, battery, the function button).
+ * static code, and the inputs the screen follows (network link, session state, battery, the
+ * function button).
  * firmware/device.ts starts it when the HAL has a display and a QR encoder.
  */
 import type { ButtonId } from "../../hal/buttons";
@@ -69,7 +70,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     staticPayload: merchantLink(config, hal.log),
     merchantName: config.merchantName,
   });
-  screen.setStatus({ online: false, ...battery(hal.power.status()) });
+  screen.setStatus({ online: false, linkUp: hal.network.status().link === "up", ...battery(hal.power.status()) });
   screen.showIdle();
   const desk = new ChargeDesk({
     deviceId: hal.system.deviceId,
@@ -84,6 +85,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     publishAck: options.publishChargeAck,
   });
   const poll = hal.timers.repeat(() => screen.setStatus(battery(hal.power.status())), BATTERY_POLL_MS);
+  const unlistenNetwork = hal.network.listen((status) => screen.setStatus({ linkUp: status.link === "up" }));
   // The buttons' one listener is the product's: on the QR display, the function button switches
   // the charge's code. (A power cut leaves it set; the next start replaces it.)
   const onButton = (button: ButtonId, pressed: boolean) => {
@@ -100,6 +102,7 @@ export function startQrTerminal(options: QrTerminalOptions): QrTerminal {
     setOnline: (online) => screen.setStatus({ online }),
     stop: () => {
       hal.timers.clear(poll);
+      unlistenNetwork();
       if (hal.buttons.onChange === onButton) hal.buttons.onChange = undefined;
       desk.stop();
       screen.stop();

@@ -49,6 +49,7 @@ export class Soundbox {
   readonly #presses: PressDetector;
   readonly #prompts: StatusPrompts;
   #sessionOnline = false;
+  #unlistenNetwork: (() => void) | undefined;
 
   constructor(hal: SoundboxHal, language: Language, journal: Journal, settings: SoundboxSettings = DEFAULT_SOUNDBOX_SETTINGS) {
     this.#hal = hal;
@@ -75,7 +76,8 @@ export class Soundbox {
     const hal = this.#hal;
     this.#queue.prompt("ready");
     hal.buttons.onChange = (button, pressed) => this.#presses.edge(button, pressed);
-    hal.network.onChange = (status) => this.#prompts.link(status.link === "up");
+    this.#unlistenNetwork?.();
+    this.#unlistenNetwork = hal.network.listen((status) => this.#prompts.link(status.link === "up"));
     hal.power.onChange = (status) => this.#prompts.power(status);
     this.#prompts.link(hal.network.status().link === "up");
     this.#prompts.session(this.#sessionOnline);
@@ -85,7 +87,8 @@ export class Soundbox {
   stop(): void {
     const hal = this.#hal;
     hal.buttons.onChange = undefined;
-    hal.network.onChange = undefined;
+    this.#unlistenNetwork?.();
+    this.#unlistenNetwork = undefined;
     hal.power.onChange = undefined;
     this.#presses.reset();
     this.#prompts.stop();

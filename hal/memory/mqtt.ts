@@ -16,7 +16,9 @@
  *   and redelivers QoS 1 messages never acknowledged, after CONNACK, on the next connection
  *   (3.1.2.4, 4.4). clean = true starts afresh and is discarded at disconnect.
  * - Acknowledgement: a QoS 1 delivery is acknowledged (PUBACK) when the client calls `settle`, on
- *   the connection it came on; a settle after that connection ended does nothing.
+ *   the connection it came on; a settle after that connection ended does nothing. A client's QoS 1
+ *   publication is acknowledged to it (`onPuback`) one step after the broker routed it, if its
+ *   connection is still up then.
  * - Wildcards `+` and `#`; topics starting with `$` are not matched by a leading wildcard (4.7.2).
  * - SUBACK: `onSubscribed` after the subscription is in place, or "refused" when
  *   `authorizeSubscribe` says no (3.9.3).
@@ -205,13 +207,17 @@ export class MemoryBroker {
     });
   }
 
-  publish(connection: Connection, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, onLost: () => void): void {
+  publish(connection: Connection, topic: string, payload: Uint8Array, qos: QoS, retain: boolean, onLost: () => void, onPuback?: () => void): void {
     this.#step(() => {
       if (connection.state !== "open") {
         onLost();
         return;
       }
       this.#route(connection.clientId, { topic, payload, qos, retain }, false);
+      if (qos === 1 && onPuback)
+        this.#step(() => {
+          if (connection.reachable) onPuback();
+        });
     });
   }
 
@@ -363,10 +369,10 @@ export class MemoryMqtt implements MqttTransport {
     this.broker.subscribe(this.#live("subscribe"), topic, qos);
   }
 
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }, onPuback?: () => void): void {
     if (!isValidTopicName(topic)) throw new Error(`mqtt: invalid topic name ${JSON.stringify(topic)}`);
     const copy = payload.slice();
-    this.broker.publish(this.#live("publish"), topic, copy, options.qos, options.retain, () => this.lost.push({ topic, payload: copy, qos: options.qos }));
+    this.broker.publish(this.#live("publish"), topic, copy, options.qos, options.retain, () => this.lost.push({ topic, payload: copy, qos: options.qos }), onPuback);
   }
 
   disconnect(): void {

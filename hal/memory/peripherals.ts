@@ -1,5 +1,6 @@
 /** The small HAL parts, each settable from a test: buttons, power, network, system info, log. */
 import type { ButtonId, Buttons } from "../buttons";
+import { Listeners } from "../listeners";
 import type { Log, LogFields, LogLevel } from "../log";
 import type { Network, NetworkStatus } from "../network";
 import type { Power, PowerStatus } from "../power";
@@ -41,17 +42,26 @@ export class MemoryPower implements Power {
 }
 
 export class MemoryNetwork implements Network {
-  onChange: ((status: NetworkStatus) => void) | undefined;
+  readonly #listeners = new Listeners<NetworkStatus>();
   #status: NetworkStatus = { link: "up", rssi: -55 };
 
   status(): NetworkStatus {
     return { ...this.#status };
   }
 
-  /** Changes the given fields and reports the whole new status. */
+  listen(listener: (status: NetworkStatus) => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Changes the given fields and reports the whole new status to every listener. */
   set(status: Partial<NetworkStatus>): void {
     this.#status = { ...this.#status, ...status };
-    this.onChange?.(this.status());
+    this.#listeners.emit(this.status());
+  }
+
+  /** A power cut: the firmware that listened is gone, the link stays as it is. */
+  forgetListeners(): void {
+    this.#listeners.clear();
   }
 }
 

@@ -17,7 +17,9 @@
  * - `write` throws when the socket's free space is short, so publishes and subscriptions wait in
  *   a small queue here until `onWritable`; publishes also wait there across a reconnect.
  * - It passes SUBACK to `onControl` with the packet id and return codes, so SUBSCRIBE packets
- *   carry ids chosen here and the SUBACK is matched back to its topic for `onSubscribed`.
+ *   carry ids chosen here and the SUBACK is matched back to its topic for `onSubscribed`. It
+ *   passes PUBACK there too, with the id, and takes the id of a PUBLISH from `write`'s options:
+ *   QoS 1 publications carry ids from the same counter, and a PUBACK runs its `onPuback`.
  *
  * TLS, read from the SDK's TLS socket (examples/io/tcp/tlssocket) and its session and certificate
  * manager (modules/crypt/ssl): the socket's `secure` dictionary goes to the TLS session as is.
@@ -104,13 +106,14 @@ const Client = MQTTClient as unknown as new (options: ClientOptions) => Client;
 const Operation = Object.freeze({
   CONNACK: 2,
   PUBLISH: 3,
+  PUBACK: 4,
   SUBSCRIBE: 8,
   SUBACK: 9,
   DISCONNECT: 14,
 });
 
 type Outbound =
-  | { kind: "publish"; topic: string; payload: Uint8Array; qos: QoS; retain: boolean }
+  | { kind: "publish"; topic: string; payload: Uint8Array; qos: QoS; retain: boolean; onPuback: (() => void) | undefined }
   | { kind: "subscribe"; topic: string; qos: QoS };
 
 export interface MqttOptions {
@@ -137,7 +140,9 @@ export class ModdableMqtt implements MqttTransport {
   readonly #queue: Outbound[] = [];
   /** Topics of SUBSCRIBE packets sent and not yet answered, by the packet id given to them. */
   readonly #subscribing = new Map<number, string>();
-  #nextSubscribeId = 1;
+  /** What to run on the PUBACK of QoS 1 publications sent on this connection, by packet id. */
+  readonly #publishing = new Map<number, () => void>();
+  #nextPacketId = 1;
 
   // The inbound message being assembled.
   #topic = "";
@@ -205,8 +210,8 @@ export class ModdableMqtt implements MqttTransport {
     this.#enqueue({ kind: "subscribe", topic, qos });
   }
 
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
-    this.#enqueue({ kind: "publish", topic, payload, qos: options.qos, retain: options.retain });
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }, onPuback?: () => void): void {
+    this.#enqueue({ kind: "publish", topic, payload, qos: options.qos, retain: options.retain, onPuback });
   }
 
   disconnect(): void {
@@ -230,6 +235,7 @@ export class ModdableMqtt implements MqttTransport {
     this.#client = undefined;
     this.#connected = false;
     this.#subscribing.clear();
+    this.#publishing.clear();
     this.#resetInbound();
     client?.close();
   }
@@ -250,7 +256,7 @@ export class ModdableMqtt implements MqttTransport {
     while (this.#queue.length) {
       const item = this.#queue[0];
       try {
-        if (item.kind === "publish") client.write(item.payload, { topic: item.topic, QoS: item.qos, retain: item.retain });
+        if (item.kind === "publish") this.#writePublish(client, item);
         else this.#writeSubscribe(client, item.topic, item.qos);
       } catch (error) {
         // "overflow": the socket is full; the item stays first and onWritable flushes again.
@@ -267,13 +273,36 @@ export class ModdableMqtt implements MqttTransport {
 
   /** Our own packet ids for SUBSCRIBE, so the SUBACK can be matched to its topic. */
   #writeSubscribe(client: Client, topic: string, qos: QoS): void {
-    const id = this.#nextSubscribeId;
+    const id = this.#nextPacketId;
     client.write(null, { operation: Operation.SUBSCRIBE, id, items: [{ topic, QoS: qos }] });
-    this.#nextSubscribeId = id >= 0xffff ? 1 : id + 1;
+    this.#advancePacketId();
     this.#subscribing.set(id, topic);
   }
 
+  /** QoS 1 publications take ids from the same counter, so a PUBACK finds its `onPuback`. */
+  #writePublish(client: Client, item: Extract<Outbound, { kind: "publish" }>): void {
+    if (item.qos === 0) {
+      client.write(item.payload, { topic: item.topic, QoS: 0, retain: item.retain });
+      return;
+    }
+    const id = this.#nextPacketId;
+    client.write(item.payload, { topic: item.topic, QoS: 1, retain: item.retain, id });
+    this.#advancePacketId();
+    if (item.onPuback) this.#publishing.set(id, item.onPuback);
+  }
+
+  #advancePacketId(): void {
+    this.#nextPacketId = this.#nextPacketId >= 0xffff ? 1 : this.#nextPacketId + 1;
+  }
+
   #onControl(message: ControlMessage): void {
+    if (message.operation === Operation.PUBACK) {
+      const onPuback = message.id === undefined ? undefined : this.#publishing.get(message.id);
+      if (!onPuback || message.id === undefined) return;
+      this.#publishing.delete(message.id);
+      onPuback();
+      return;
+    }
     if (message.operation === Operation.SUBACK) {
       const topic = message.id === undefined ? undefined : this.#subscribing.get(message.id);
       if (topic === undefined || message.id === undefined) return;
@@ -295,6 +324,7 @@ export class ModdableMqtt implements MqttTransport {
     this.#client = undefined;
     this.#connected = false;
     this.#subscribing.clear();
+    this.#publishing.clear();
     this.#resetInbound();
     this.#handlers?.onDisconnect(reason);
   }

@@ -6,10 +6,11 @@
  */
 import WiFi from "wifi";
 import Net from "net";
+import { Listeners } from "../listeners";
 import type { Network, NetworkStatus } from "../network";
 
 export class WifiNetwork implements Network {
-  onChange: ((status: NetworkStatus) => void) | undefined;
+  readonly #listeners = new Listeners<NetworkStatus>();
   #up: boolean;
   #monitor: WiFi | undefined;
 
@@ -21,8 +22,12 @@ export class WifiNetwork implements Network {
       else if (message === WiFi.lostIP || message === WiFi.disconnected) up = false;
       if (up === this.#up) return;
       this.#up = up;
-      this.onChange?.(this.status());
+      this.#listeners.emit(this.status());
     });
+  }
+
+  listen(listener: (status: NetworkStatus) => void): () => void {
+    return this.#listeners.add(listener);
   }
 
   status(): NetworkStatus {
@@ -34,6 +39,7 @@ export class WifiNetwork implements Network {
   close(): void {
     this.#monitor?.close();
     this.#monitor = undefined;
+    this.#listeners.clear();
   }
 }
 

@@ -7,6 +7,7 @@ import type { ButtonId } from "../../hal/buttons";
 import type { Hal } from "../../hal/index";
 import type { Product } from "../../hal/system";
 import type { DeviceDefaults } from "../../firmware/config";
+import type { Backoff } from "../../firmware/session";
 import { startDevice, type Device } from "../../firmware/device";
 import { Keyring } from "../../firmware/payments/keyring";
 import type { VoicePack } from "../audio/voice-pack";
@@ -66,6 +67,8 @@ export interface SimDeviceOptions {
   nfcOperatorKey?: string;
   /** The bus between the QR display and its PN532 (I2C on the payterm_qr board). */
   nfcBus?: HostInterface;
+  /** The MQTT session's reconnect delays, when not the firmware's defaults (tests shorten them). */
+  reconnect?: Partial<Backoff>;
 }
 
 export class SimDevice {
@@ -169,6 +172,7 @@ export class SimDevice {
       updateKey: o.updateKey,
       updateHealthMs: o.updateHealthMs,
       updateTrialBoots: o.updateTrialBoots,
+      reconnect: o.reconnect,
     };
     if (this.#update) hal.update = this.#update;
     if (this.nfc) {
@@ -196,6 +200,8 @@ export class SimDevice {
     this.#audio?.flush();
     this.#device = undefined;
     this.#timers.clearAll();
+    // The Wi-Fi's state is the world's; who listened to it died with the firmware.
+    this.network.forgetListeners();
   }
 
   restart(): void {

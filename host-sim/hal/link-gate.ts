@@ -26,8 +26,8 @@ export class LinkGatedTransport implements MqttTransport {
     this.inner.subscribe(topic, qos);
   }
 
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
-    this.inner.publish(topic, payload, options);
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }, onPuback?: () => void): void {
+    this.inner.publish(topic, payload, options, onPuback);
   }
 
   disconnect(): void {

@@ -94,8 +94,11 @@ export class MqttJsTransport implements MqttTransport {
     });
   }
 
-  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }): void {
-    this.#client?.publish(topic, Buffer.from(payload), options);
+  publish(topic: string, payload: Uint8Array, options: { qos: QoS; retain: boolean }, onPuback?: () => void): void {
+    // mqtt.js calls back on PUBACK for QoS 1, and with an error when the connection ends first.
+    this.#client?.publish(topic, Buffer.from(payload), options, (error) => {
+      if (!error && options.qos === 1) onPuback?.();
+    });
   }
 
   disconnect(): void {

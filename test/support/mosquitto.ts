@@ -36,6 +36,15 @@ export class Mosquitto {
     await waitForPort(this.port, 5000, "mosquitto");
   }
 
+  /**
+   * Stops the broker where it stands (SIGSTOP): it reads, answers and forwards nothing more, and
+   * what is written to it meanwhile dies with it at `kill`. Synchronous, so a test can stop it
+   * between two things the firmware does.
+   */
+  freeze(): void {
+    this.#process?.kill("SIGSTOP");
+  }
+
   async kill(): Promise<void> {
     const process = this.#process;
     if (!process || process.exitCode !== null) return;

@@ -4,6 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import { decodeCbor } from "../../firmware/protocol/cbor";
+import { AckCourier } from "../../firmware/payments/ack-courier";
 import { Journal } from "../../firmware/payments/journal";
 import { Keyring } from "../../firmware/payments/keyring";
 import { MAX_CONFIRMATION_AGE_MS, PaymentPipeline } from "../../firmware/payments/pipeline";
@@ -16,6 +17,22 @@ import { sealEnvelope, signConfirmation, tagBody } from "../../host-sim/service/
 const DEVICE = "sb-1";
 const KEY = { keyId: "k1", key: new Uint8Array(32).fill(7) };
 const NOW = 1_763_700_000_000;
+
+/** Acks through the real courier; the "broker" answers a tracked one with PUBACK when the test says. */
+function ackRig(journal: Journal, log: EventLog, acks: Record<string, unknown>[]) {
+  const pubacks: (() => void)[] = [];
+  const courier = new AckCourier({
+    journal,
+    log,
+    publish: (payload) => acks.push(decodeCbor(payload) as Record<string, unknown>),
+    publishTracked: (payload, onPuback) => {
+      acks.push(decodeCbor(payload) as Record<string, unknown>);
+      pubacks.push(onPuback);
+      return true;
+    },
+  });
+  return { courier, puback: () => pubacks.splice(0).forEach((run) => run()) };
+}
 
 const body = (overrides: Record<string, CborPlain | undefined> = {}) => {
   const map: Record<string, CborPlain> = { v: 1, txn: "T1", amt: 25000, cur: "INR", prov: "UPI", ts: NOW - 1000, dev: DEVICE };
@@ -31,6 +48,8 @@ describe("payment pipeline", () => {
   let announced: string[];
   let acks: Record<string, unknown>[];
   let log: EventLog;
+  let journal: Journal;
+  let puback: () => void;
 
   beforeEach(() => {
     const kv = new FileKv();
@@ -38,15 +57,18 @@ describe("payment pipeline", () => {
     announced = [];
     acks = [];
     log = new EventLog(DEVICE);
+    journal = new Journal(kv);
+    const rig = ackRig(journal, log, acks);
+    puback = rig.puback;
     pipeline = new PaymentPipeline({
       deviceId: DEVICE,
       clock: { now: () => NOW, monotonic: () => 0 },
       crypto: nodeCrypto,
       log,
       keyring: new Keyring(kv),
-      journal: new Journal(kv),
+      journal,
       announce: (entry) => announced.push(entry.confirmation.transactionId),
-      publishAck: (payload) => acks.push(decodeCbor(payload) as Record<string, unknown>),
+      acks: rig.courier,
     });
   });
 
@@ -107,17 +129,36 @@ describe("payment pipeline", () => {
     expect(announced).toEqual(["OK"]);
   });
 
-  it("acks a replay as a duplicate without announcing it twice", () => {
+  it("acks a replay as a duplicate without announcing it twice, once the broker has the first ack", () => {
     const message = sealEnvelope(body(), KEY);
     pipeline.receive(message);
+    puback();
+    expect(journal.find("T1")?.state).toBe("acked");
     pipeline.receive(message);
     expect(announced).toEqual(["T1"]);
     expect(acks[1]).toMatchObject({ st: "duplicate", rc: "duplicate", txn: "T1", seq: 1 });
   });
 
+  it("answers a copy that arrives while the announced ack is outstanding with that ack again", () => {
+    const message = sealEnvelope(body(), KEY);
+    pipeline.receive(message);
+    expect(journal.unacked().map((e) => e.sequence)).toEqual([1]);
+    pipeline.receive(message);
+    expect(announced).toEqual(["T1"]);
+    expect(acks).toEqual([
+      { v: 1, st: "announced", at: NOW, txn: "T1", seq: 1 },
+      { v: 1, st: "announced", at: NOW, txn: "T1", seq: 1 },
+    ]);
+    expect(pipeline.counters.duplicates).toBe(1);
+    expect(log.events.at(-1)).toMatchObject({ name: "duplicate", fields: { txn: "T1", answer: "announced" } });
+    puback();
+    expect(journal.unacked()).toEqual([]);
+  });
+
   it("refuses a confirmation older than what the journal can de-duplicate (too_old)", () => {
     const journal = new Journal(new FileKv(), 4);
     const kv = new FileKv();
+    const rig = ackRig(journal, log, acks);
     new Keyring(kv).put(KEY.keyId, KEY.key);
     const small = new PaymentPipeline({
       deviceId: DEVICE,
@@ -127,7 +168,7 @@ describe("payment pipeline", () => {
       keyring: new Keyring(kv),
       journal,
       announce: (entry) => announced.push(entry.confirmation.transactionId),
-      publishAck: (payload) => acks.push(decodeCbor(payload) as Record<string, unknown>),
+      acks: rig.courier,
     });
     const pay = (txn: string, ts: number) => sealEnvelope(body({ txn, ts }), KEY);
     const first = pay("T-0", NOW - 10_000);

@@ -8,6 +8,7 @@
  */
 import { encodeAck } from "../../../firmware/payments/ack";
 import { decodeEnvelope } from "../../../firmware/payments/envelope";
+import { AckCourier } from "../../../firmware/payments/ack-courier";
 import { Journal } from "../../../firmware/payments/journal";
 import { Keyring } from "../../../firmware/payments/keyring";
 import { PaymentPipeline } from "../../../firmware/payments/pipeline";
@@ -45,7 +46,7 @@ const pipeline = new PaymentPipeline({
   keyring,
   journal,
   announce: (entry) => soundbox.payment(entry),
-  publishAck: (payload) => acks.push(payload),
+  acks: new AckCourier({ journal, log: hal.log, publish: (payload) => acks.push(payload), publishTracked: (payload) => acks.push(payload) > 0 }),
 });
 
 function envelope(txn: string, amt: number): Uint8Array {
