@@ -4,7 +4,7 @@
  */
 import { utf8Encode } from "../../../firmware/protocol/bytes";
 import { KvError } from "../../../hal/kv";
-import { ManualClock, ManualTimers, MemoryBroker, MemoryKv, MemoryMqtt, RecordingAudio, topicMatches } from "../../../hal/memory/index";
+import { ManualClock, ManualTimers, MemoryBroker, MemoryKv, MemoryMqtt, MemoryNetwork, RecordingAudio, topicMatches } from "../../../hal/memory/index";
 import type { MqttConnectOptions, MqttInbound } from "../../../hal/mqtt";
 import { check, done, equal, throws } from "./assert";
 
@@ -193,6 +193,49 @@ check("publications after the connection dropped, before onDisconnect, are lost"
   equal(broker.publishedOn("t"), []);
   a.mqtt.disconnect();
   throws(() => a.mqtt.publish("t", bytes("x"), { qos: 0, retain: false }), "without a connection");
+});
+
+check("a QoS 1 publication is acknowledged to its client (PUBACK) after the broker took it; QoS 0 never", () => {
+  const broker = new MemoryBroker();
+  const a = client(broker, "a");
+  a.connect();
+  broker.flush();
+  const pubacks: string[] = [];
+  a.mqtt.publish("t", bytes("one"), { qos: 1, retain: false }, () => pubacks.push("one"));
+  a.mqtt.publish("t", bytes("zero"), { qos: 0, retain: false }, () => pubacks.push("zero"));
+  equal(pubacks, [], "nothing inside the call");
+  broker.flush();
+  equal(pubacks, ["one"]);
+  a.mqtt.publish("t", bytes("two"), { qos: 1, retain: false }, () => pubacks.push("two"));
+  broker.flush();
+  a.mqtt.publish("t", bytes("three"), { qos: 1, retain: false }, () => pubacks.push("three"));
+  broker.cut("a");
+  broker.flush();
+  equal(pubacks, ["one", "two"], "none for what the dropped connection carried");
+});
+
+check("network: every listener hears each change in order; one removed mid-way, or one that throws, stops no other", () => {
+  const network = new MemoryNetwork();
+  const heard: string[] = [];
+  let removeB: () => void = () => {};
+  network.listen((s) => {
+    heard.push(`a ${s.link}`);
+    removeB();
+  });
+  removeB = network.listen((s) => heard.push(`b ${s.link}`));
+  network.listen(() => {
+    throw new Error("listener c broke");
+  });
+  const removeD = network.listen((s) => heard.push(`d ${s.link}`));
+  throws(() => network.set({ link: "down", rssi: undefined }), "listener c broke");
+  equal(heard, ["a down", "b down", "d down"], "the first change: b was removed while it went round, and still heard it");
+  removeD();
+  throws(() => network.set({ link: "up", rssi: -50 }), "listener c broke");
+  equal(heard.slice(3), ["a up"], "the second change");
+  network.forgetListeners();
+  network.set({ link: "down" });
+  equal(heard.length, 4, "nobody listens after a power cut");
+  equal(network.status(), { link: "down", rssi: -50 });
 });
 
 check("refused connections: broker unavailable, credentials refused", () => {

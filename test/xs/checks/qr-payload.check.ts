@@ -21,7 +21,7 @@ import type { ShowCharge } from "../../../firmware/qr-display/charge-request";
 import { layoutScreen } from "../../../firmware/qr-display/layout";
 import { chargeOffers } from "../../../firmware/qr-display/offers";
 import { QrDisplay } from "../../../firmware/qr-display/qr-display";
-import { chargeScreen } from "../../../firmware/qr-display/screens";
+import { bannerText, chargeScreen, Colors } from "../../../firmware/qr-display/screens";
 import { renderText } from "../../../firmware/qr-display/text";
 import type { Crypto } from "../../../hal/crypto";
 import type { Display, QrSymbolView } from "../../../hal/display";
@@ -141,6 +141,20 @@ check("the QR display starts idle, showing the merchant's static code", () => {
   assert(device.qr, "the device has a QR terminal");
   equal(device.session.state, "online", "session");
   equal(screen(), "idle", "screen");
+});
+
+check("the banner follows the network link: NO NETWORK while it is down, gone once it is back", () => {
+  const qr = device.qr;
+  assert(qr, "the device has a QR terminal");
+  equal(bannerText(qr.screen.status), undefined, "no banner while online");
+  const frames = display.frames;
+  hal.network.set({ link: "down", rssi: undefined });
+  equal(bannerText(qr.screen.status), "NO NETWORK", "link down");
+  assert(display.frames > frames, "the screen was redrawn");
+  equal(display.pixels[0], Colors.red, "the banner's colour in the top-left pixel");
+  hal.network.set({ link: "up", rssi: -58 });
+  equal(bannerText(qr.screen.status), undefined, "link back, session still online");
+  equal(display.pixels[0], Colors.white, "the banner is gone");
 });
 
 check("a charge request becomes a dynamic code on screen and a 'shown' ack with the codes", () => {
