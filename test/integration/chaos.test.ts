@@ -168,6 +168,8 @@ describe("exactly-once delivery under chaos (private mosquitto)", () => {
       announcedTwice: twice.length,
       lost: lost.length,
       acks: stats.acks,
+      settledAnnounced: stats.announced,
+      settledDuplicate: stats.duplicate,
       duplicateAcks: stats.duplicateAcks,
       deviceDuplicates: counts.deviceDuplicates,
       retries: stats.retries,
