@@ -12,8 +12,8 @@
  * overwritten: a confirmation stamped at or before it may be one the journal has forgotten, and
  * the pipeline refuses it as too old.
  *
- * Stored form, one CBOR map per slot key `e<slot>` in namespace "journal" (unchanged since the
- * first release, so journals on devices and in provisioned images stay readable):
+ * Stored form, one CBOR map per slot key `e<slot>` in namespace "journal"; keys never change and
+ * fields are only ever added, so the journal on a device survives a firmware update:
  *   {s: sequence, st: 0 journaled | 1 announced, ao?: 1, r: received at, f: floor,
  *    txn, amt, cur, prov, ts, dev, exp?, ref?}
  * `ao: 1` marks an announced entry whose ack is outstanding; `st: 1` without it is acked. Entries
