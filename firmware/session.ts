@@ -140,13 +140,11 @@ export class MqttSession {
 
   /**
    * Publishes at QoS 1 on the current connection only, never through the outbox: `onPuback` runs
-   * once the broker has taken it. Offline it sends nothing and returns false; the caller keeps
-   * what it must still send and sends it again from `onConnected`.
+   * once the broker has taken it. Offline it sends nothing; the caller keeps what it must still
+   * send and sends it again from `onConnected`.
    */
-  publishTracked(topic: string, payload: Uint8Array, onPuback: () => void): boolean {
-    if (this.#state !== "online") return false;
-    this.#o.mqtt.publish(topic, payload, { qos: 1, retain: false }, onPuback);
-    return true;
+  publishTracked(topic: string, payload: Uint8Array, onPuback: () => void): void {
+    if (this.#state === "online") this.#o.mqtt.publish(topic, payload, { qos: 1, retain: false }, onPuback);
   }
 
   #set(state: SessionState): void {

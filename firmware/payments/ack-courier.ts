@@ -26,8 +26,8 @@ export interface AckCourierOptions {
   log: Log;
   /** Publishes on the ack topic at QoS 1 through the session's outbox. */
   publish(payload: Uint8Array): void;
-  /** Publishes on the ack topic at QoS 1 on the current connection; false when offline. */
-  publishTracked(payload: Uint8Array, onPuback: () => void): boolean;
+  /** Publishes on the ack topic at QoS 1 on the current connection; nothing while offline. */
+  publishTracked(payload: Uint8Array, onPuback: () => void): void;
 }
 
 /** The ack an entry earned when it was announced: the same bytes however often it is sent. */

@@ -28,7 +28,6 @@ function ackRig(journal: Journal, log: EventLog, acks: Record<string, unknown>[]
     publishTracked: (payload, onPuback) => {
       acks.push(decodeCbor(payload) as Record<string, unknown>);
       pubacks.push(onPuback);
-      return true;
     },
   });
   return { courier, puback: () => pubacks.splice(0).forEach((run) => run()) };

@@ -46,7 +46,7 @@ const pipeline = new PaymentPipeline({
   keyring,
   journal,
   announce: (entry) => soundbox.payment(entry),
-  acks: new AckCourier({ journal, log: hal.log, publish: (payload) => acks.push(payload), publishTracked: (payload) => acks.push(payload) > 0 }),
+  acks: new AckCourier({ journal, log: hal.log, publish: (payload) => acks.push(payload), publishTracked: (payload) => acks.push(payload) }),
 });
 
 function envelope(txn: string, amt: number): Uint8Array {
