@@ -15,17 +15,18 @@ import { runCommand } from "./cli/run";
 import { sayCommand } from "./cli/say";
 import { startCommand } from "./cli/start";
 
-const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand, qrCommand, fleetCommand, nfcCommand];
+export const COMMANDS: readonly Command[] = [startCommand, payCommand, cmdCommand, runCommand, releaseCommand, sayCommand, provisionCommand, qrCommand, fleetCommand, nfcCommand];
 
 const USAGE = `usage:\n${COMMANDS.flatMap((c) => c.usage.map((line) => `  ${line}`)).join("\n")}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === "help" || name === "--help" || name === undefined) {
+    if (name === "help" || name === "--help") {
       console.log(USAGE);
-      return name === undefined ? 2 : 0;
+      return 0;
     }
+    if (name === undefined) throw new UsageError("name a command");
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
     return await command.run(rest);

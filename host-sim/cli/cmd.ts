@@ -17,7 +17,7 @@ import { COMMAND_NAME } from "../../firmware/commands/command";
 import { KEY_ID } from "../../firmware/payments/keyring";
 import { Registry } from "../registry";
 import { PaymentService, type CommandResult } from "../service/payment-service";
-import { parseWithPositionals, UsageError } from "./args";
+import { integerArg, parseWithPositionals, UsageError } from "./args";
 import type { Command } from "./command";
 import { DEFAULT_STATE_DIR, runningBrokerUrl } from "./state-dir";
 
@@ -79,8 +79,7 @@ export const cmdCommand: Command = {
     const [name, ...words] = positionals;
     if (!name) throw new UsageError("a command name is required (config, rotate-key, retire-key, replay, summary...)");
     if (!COMMAND_NAME.test(name)) throw new UsageError(`command names are ${COMMAND_NAME.source}, got ${JSON.stringify(name)}`);
-    const timeout = Number(o.timeout);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 86_400) throw new UsageError(`--timeout must be 1 to 86400 seconds, got ${JSON.stringify(o.timeout)}`);
+    const timeout = integerArg(o.timeout, "--timeout (seconds)", 1, 86_400) as number;
     const args = parseCommandArgs(words, o.json);
     const stateDir = o.state ?? DEFAULT_STATE_DIR;
     const brokerUrl = o.broker ?? runningBrokerUrl(stateDir);

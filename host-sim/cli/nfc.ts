@@ -19,7 +19,7 @@ import { nodeCrypto } from "../hal/node-crypto";
 import { ensureProvisioningKey, loadProvisioningKey } from "../nfc/operator-key";
 import { provisioningMessage, type ProvisioningTagInput } from "../nfc/provisioning-writer";
 import { ndefTlv } from "../nfc/tags";
-import { parseWithPositionals, UsageError } from "./args";
+import { integerArg, MAX_EXPIRY_S, parseWithPositionals, UsageError } from "./args";
 import type { Command } from "./command";
 import { DEFAULT_STATE_DIR } from "./state-dir";
 
@@ -128,10 +128,8 @@ const BROKER_URL = /^(mqtts?):\/\/([A-Za-z0-9.-]+)(?::(\d{1,5}))?\/?$/;
 /** Builds, signs and self-checks a provisioning tag from the sign-tag flags. */
 export function signTag(o: { [K in keyof typeof SIGN_FLAGS]?: string }, now = Date.now()): Record<string, unknown> {
   if (!o.device || !isValidDeviceId(o.device)) throw new UsageError("--device ID is required: 1-64 of [A-Za-z0-9_-]");
-  const seq = o.seq === undefined ? Math.floor(now / 1000) : Number(o.seq);
-  if (!Number.isInteger(seq) || seq < 1 || seq > 0x7fffffff) throw new UsageError(`--seq must be a whole number from 1 to 2147483647, got ${JSON.stringify(o.seq)}`);
-  const expiresIn = Number(o["expires-in"]);
-  if (!Number.isInteger(expiresIn) || expiresIn < 1) throw new UsageError(`--expires-in must be a whole number of seconds, at least 1, got ${JSON.stringify(o["expires-in"])}`);
+  const seq = integerArg(o.seq, "--seq", 1, 0x7fffffff) ?? Math.floor(now / 1000);
+  const expiresIn = integerArg(o["expires-in"], "--expires-in (seconds)", 1, MAX_EXPIRY_S) as number;
   const input: ProvisioningTagInput = { deviceId: o.device, seq, expiresAt: now + expiresIn * 1000 };
   if (o.ssid !== undefined || o.psk !== undefined) {
     if (o.ssid === undefined) throw new UsageError("--psk needs --ssid");
@@ -177,33 +175,12 @@ export const nfcCommand: Command = {
     "payterm nfc sign-tag --device ID [--ssid S --psk P] [--broker mqtts://host:port] [--vpa V --payee NAME] [--seq N] [--expires-in SECONDS] [--key OPERATOR.pem | --state DIR]",
   ],
   async run(args) {
-    if (args[0] === "sign-tag") {
-      const { values, positionals } = parseWithPositionals(args.slice(1), SIGN_FLAGS);
-      if (positionals.length > 0) throw new UsageError(`nfc sign-tag takes flags only, got ${JSON.stringify(positionals[0])}`);
-      try {
-        console.log(JSON.stringify(signTag(values), null, 2));
-        return 0;
-      } catch (error) {
-        if (error instanceof DecodeError) {
-          console.error(`payterm: ${error.message}`);
-          return 1;
-        }
-        throw error;
-      }
-    }
-    const { values, positionals } = parseWithPositionals(args, { as: { type: "string" } });
-    const [verb, input, ...extra] = positionals;
-    if (verb !== "decode") throw new UsageError(verb === undefined ? "nfc needs a verb: decode or sign-tag" : `unknown nfc verb ${JSON.stringify(verb)}; try decode or sign-tag`);
-    if (input === undefined) throw new UsageError("nfc decode needs the bytes, as hex");
-    if (extra.length > 0) throw new UsageError(`nfc decode takes one HEX argument; quote bytes with spaces ("00 00 FF ...")`);
-    if (values.as !== undefined && values.as !== "frame" && values.as !== "ndef") throw new UsageError(`--as must be frame or ndef, got ${JSON.stringify(values.as)}`);
-    let bytes: Uint8Array;
+    const result = args[0] === "sign-tag" ? signTagArgs(args.slice(1)) : decodeArgs(args);
     try {
-      bytes = parseHex(input);
-      const asFrame = values.as === undefined ? looksLikeFrame(bytes) : values.as === "frame";
-      console.log(JSON.stringify(asFrame ? decodeFrame(bytes) : decodeNdefJson(bytes), null, 2));
+      console.log(JSON.stringify(result(), null, 2));
       return 0;
     } catch (error) {
+      // Bytes that do not decode, a tag a device would refuse: exit 1 with the reason.
       if (error instanceof DecodeError) {
         console.error(`payterm: ${error.message}`);
         return 1;
@@ -212,3 +189,25 @@ export const nfcCommand: Command = {
     }
   },
 };
+
+/** `nfc sign-tag` checked for usage; the work to do once it is. */
+function signTagArgs(args: string[]): () => Record<string, unknown> {
+  const { values, positionals } = parseWithPositionals(args, SIGN_FLAGS);
+  if (positionals.length > 0) throw new UsageError(`nfc sign-tag takes flags only, got ${JSON.stringify(positionals[0])}`);
+  return () => signTag(values);
+}
+
+/** `nfc decode HEX` checked for usage; the work to do once it is. */
+function decodeArgs(args: string[]): () => Record<string, unknown> {
+  const { values, positionals } = parseWithPositionals(args, { as: { type: "string" } });
+  const [verb, input, ...extra] = positionals;
+  if (verb !== "decode") throw new UsageError(verb === undefined ? "nfc needs a verb: decode or sign-tag" : `unknown nfc verb ${JSON.stringify(verb)}; try decode or sign-tag`);
+  if (input === undefined) throw new UsageError("nfc decode needs the bytes, as hex");
+  if (extra.length > 0) throw new UsageError(`nfc decode takes one HEX argument; quote bytes with spaces ("00 00 FF ...")`);
+  if (values.as !== undefined && values.as !== "frame" && values.as !== "ndef") throw new UsageError(`--as must be frame or ndef, got ${JSON.stringify(values.as)}`);
+  return () => {
+    const bytes = parseHex(input);
+    const asFrame = values.as === undefined ? looksLikeFrame(bytes) : values.as === "frame";
+    return asFrame ? decodeFrame(bytes) : decodeNdefJson(bytes);
+  };
+}

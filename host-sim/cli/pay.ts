@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { currencyInfo, parseAmount } from "../../firmware/money";
 import { Registry } from "../registry";
 import { PaymentService } from "../service/payment-service";
-import { parseFlags, UsageError } from "./args";
+import { amountArg, currencyArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
-import { DEFAULT_STATE_DIR } from "./state-dir";
+import { DEFAULT_STATE_DIR, runningBrokerUrl } from "./state-dir";
 
 export const payCommand: Command = {
   name: "pay",
@@ -23,18 +20,10 @@ export const payCommand: Command = {
     });
     if (!o.device) throw new UsageError("--device is required");
     if (!o.amount) throw new UsageError("--amount is required");
-    const currency = currencyInfo(o.currency);
-    if (!currency) throw new UsageError(`--currency ${o.currency} is not a supported ISO 4217 code`);
-    const amountMinor = parseAmount(o.amount, currency.exponent);
-    if (amountMinor === undefined || amountMinor === 0)
-      throw new UsageError(`--amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(o.amount)}`);
+    const currency = currencyArg(o.currency);
+    const amountMinor = amountArg(o.amount, currency);
     const stateDir = o.state ?? DEFAULT_STATE_DIR;
-    let brokerUrl = o.broker;
-    if (!brokerUrl) {
-      const info = join(stateDir, "broker.json");
-      if (!existsSync(info)) throw new UsageError(`no running simulator found (${info} is missing); start one with npm start or pass --broker URL`);
-      brokerUrl = (JSON.parse(readFileSync(info, "utf8")) as { url: string }).url;
-    }
+    const brokerUrl = o.broker ?? runningBrokerUrl(stateDir);
     const registry = new Registry(stateDir);
     if (!registry.get(o.device)) throw new UsageError(`device ${o.device} is not in ${registry.path}`);
     // A one-shot client: its own id (the simulator's service holds the stable one) and no session to leave behind.

@@ -9,7 +9,7 @@ import { InputError, LedgerError, provision, ProvisionError, type ProvisionReque
 import { PRODUCTS, type AuthMode } from "../provision/model";
 import { readP256PublicKey } from "../provision/p256-key";
 import { progressOn } from "../provision/progress";
-import { parseFlags, UsageError } from "./args";
+import { integerArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
 
 export const DEFAULT_PARTITION_TABLE = join(projectRoot, "hal", "moddable", "partitions.csv");
@@ -21,13 +21,6 @@ function readInput(path: string, flag: string): string {
   } catch (error) {
     throw new UsageError(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
-}
-
-function integer(value: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function hex(n: number): string {
@@ -103,7 +96,7 @@ export const provisionCommand: Command = {
 
     const request: ProvisionRequest = {
       out: resolve(o.out),
-      count: integer(o.count, "count", 1, 100_000),
+      count: integerArg(o.count, "--count", 1, 100_000),
       product,
       merchants: o.csv ? { source: o.csv, text: readInput(o.csv, "csv") } : undefined,
       language: o.lang,
@@ -115,13 +108,13 @@ export const provisionCommand: Command = {
       rotate: o.rotate,
       partitionTable: { text: readInput(partitions, "partitions"), source: partitions },
       chip: o.chip,
-      baud: integer(o.baud, "baud", 9600, 5_000_000) ?? 921_600,
+      baud: integerArg(o.baud, "--baud", 9600, 5_000_000) ?? 921_600,
       idPrefix: o["id-prefix"],
       serviceUser: o["service-user"],
       releaseKey: publicKey("release-key"),
       nfcKey: publicKey("nfc-key"),
-      keepalive: integer(o.keepalive, "keepalive", 10, 1200) ?? 60,
-      certificateDays: integer(o["cert-days"], "cert-days", 1, 36_500) ?? 3650,
+      keepalive: integerArg(o.keepalive, "--keepalive", 10, 1200) ?? 60,
+      certificateDays: integerArg(o["cert-days"], "--cert-days", 1, 36_500) ?? 3650,
       now: new Date(),
       progress: progressOn(process.stderr),
     };

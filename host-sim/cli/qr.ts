@@ -6,7 +6,6 @@
 import { writeFileSync } from "node:fs";
 import { ManualClock, ManualTimers } from "../../hal/memory/clock";
 import { RecordingLog } from "../../hal/memory/peripherals";
-import { currencyInfo, MAX_AMOUNT_MINOR, parseAmount } from "../../firmware/money";
 import { CHARGE_REFERENCE } from "../../firmware/payments/confirmation";
 import { buildMpm, MpmError, mpmTemplate, parseMpm } from "../../firmware/qr/emvco";
 import { buildUpi, parseUpi, UpiError, UPI_PARAMETERS } from "../../firmware/qr/upi";
@@ -15,7 +14,7 @@ import { chargeOffers } from "../../firmware/qr-display/offers";
 import { QrDisplay, ScreenFitError } from "../../firmware/qr-display/qr-display";
 import { FramebufferDisplay } from "../hal/framebuffer-display";
 import { hostQrEncoder } from "../hal/qr-encoder";
-import { parseWithPositionals, UsageError } from "./args";
+import { amountArg, currencyArg, integerArg, MAX_EXPIRY_S, parseWithPositionals, UsageError } from "./args";
 import type { Command } from "./command";
 
 export interface ParsedCode {
@@ -171,17 +170,13 @@ async function make(args: string[]): Promise<number> {
       console.log(payload);
       return 0;
     }
-    const currency = currencyInfo(text(v, "currency") as string);
-    if (!currency) throw new UsageError(`--currency ${String(v.currency)} is not a supported ISO 4217 code`);
+    const currency = currencyArg(text(v, "currency") as string);
     const amountText = text(v, "amount");
     if (amountText === undefined) throw new UsageError("--amount is required (or --static for a code without one)");
-    const amountMinor = parseAmount(amountText, currency.exponent);
-    if (amountMinor === undefined || amountMinor === 0 || amountMinor > MAX_AMOUNT_MINOR)
-      throw new UsageError(`--amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(amountText)}`);
+    const amountMinor = amountArg(amountText, currency);
     const reference = text(v, "reference") ?? `QR${Date.now().toString(36).toUpperCase()}`;
     if (!CHARGE_REFERENCE.test(reference)) throw new UsageError(`--reference must be 1-25 of [A-Za-z0-9._-], got ${JSON.stringify(reference)}`);
-    const expiresIn = Number(text(v, "expires-in"));
-    if (!Number.isInteger(expiresIn) || expiresIn < 1) throw new UsageError("--expires-in must be a whole number of seconds, at least 1");
+    const expiresIn = integerArg(text(v, "expires-in"), "--expires-in (seconds)", 1, MAX_EXPIRY_S) as number;
     const now = Date.now();
     const charge: ShowCharge = {
       op: "show",

@@ -7,7 +7,6 @@
  *   sim-image  a firmware image the simulator can boot (version, product, optional fault)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Product } from "../../hal/system";
 import { fromHex, toHex } from "../../firmware/protocol/bytes";
 import { CHUNK_SIZES, type UpdateKind } from "../../firmware/update/manifest";
@@ -18,9 +17,9 @@ import { publishRelease, type DeviceOutcome } from "../release/publish";
 import type { DeviceUpdateState } from "../release/server";
 import { DEFAULT_CHUNK_SIZE, openRelease, ReleaseError, signRelease } from "../release/sign";
 import { buildSimImage, DEFAULT_SIM_IMAGE_BYTES, SIM_FAULTS, type SimFault } from "../release/sim-image";
-import { parseFlags, UsageError } from "./args";
+import { integerArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
-import { DEFAULT_STATE_DIR } from "./state-dir";
+import { DEFAULT_STATE_DIR, runningBrokerUrl } from "./state-dir";
 
 const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
 const KINDS: readonly UpdateKind[] = ["firmware", "voice-pack"];
@@ -43,13 +42,6 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return found;
 }
 
-function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 function readInput(path: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
@@ -64,13 +56,6 @@ function publicKey(value: string): Uint8Array {
   const key = fromHex(text);
   if (!key || key.length !== 65 || key[0] !== 0x04) throw new UsageError(`--public-key must be (a file holding) the 65-byte uncompressed P-256 point in hex`);
   return key;
-}
-
-function brokerFrom(stateDir: string, flag: string | undefined): string {
-  if (flag) return flag;
-  const info = join(stateDir, "broker.json");
-  if (!existsSync(info)) throw new UsageError(`no running simulator found (${info} is missing); start one with npm start or pass --broker URL`);
-  return (JSON.parse(readFileSync(info, "utf8")) as { url: string }).url;
 }
 
 async function keygen(args: string[]): Promise<number> {
@@ -107,7 +92,7 @@ async function sign(args: string[]): Promise<number> {
   const kind = oneOf(o.kind, KINDS, "kind");
   if (kind === "voice-pack" && !o.lang) throw new UsageError("--lang is required for a voice pack");
   if (kind === "firmware" && o.lang) throw new UsageError("--lang is for voice packs only");
-  const chunkSize = positiveInteger(o.chunk, "chunk", DEFAULT_CHUNK_SIZE);
+  const chunkSize = integerArg(o.chunk, "--chunk", 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_CHUNK_SIZE;
   if (!CHUNK_SIZES.includes(chunkSize)) throw new UsageError(`--chunk must be one of ${CHUNK_SIZES.join(", ")}`);
   let privateKey;
   try {
@@ -159,7 +144,7 @@ async function publish(args: string[]): Promise<number> {
   const image = readInput(required(o.image, "image"), "image");
   const devices = o.device ?? [];
   if (o.all === devices.length > 0) throw new UsageError("give either --device ID (one or more) or --all");
-  const timeoutMs = positiveInteger(o.timeout, "timeout", DEFAULT_TIMEOUT_S) * 1000;
+  const timeoutMs = (integerArg(o.timeout, "--timeout (seconds)", 1, 86_400) ?? DEFAULT_TIMEOUT_S) * 1000;
   const keyFile = o["public-key"] ?? releaseKeyPaths(releaseKeyDir(stateDir)).publicHexPath;
   if (!o["public-key"] && !existsSync(keyFile)) throw new UsageError(`no operator public key at ${keyFile}; pass --public-key`);
   let release;
@@ -173,7 +158,7 @@ async function publish(args: string[]): Promise<number> {
   const targets = o.all ? registry.devices.filter((d) => d.product === release.manifest.product).map((d) => d.deviceId) : devices;
   if (targets.length === 0) throw new UsageError(`no ${release.manifest.product} devices in ${registry.path}`);
   for (const id of targets) if (!registry.get(id)) throw new UsageError(`device ${id} is not in ${registry.path}`);
-  const brokerUrl = brokerFrom(stateDir, o.broker);
+  const brokerUrl = o.broker ?? runningBrokerUrl(stateDir);
   const m = release.manifest;
   console.log(`publishing ${m.kind} ${m.version} (release ${m.releaseId}, ${m.size} bytes) to ${targets.length} device(s) via ${brokerUrl}`);
   const outcomes: DeviceOutcome[] = await publishRelease({
@@ -194,7 +179,7 @@ async function simImage(args: string[]): Promise<number> {
   const o = parseFlags(args, { version: { type: "string" }, product: { type: "string" }, fault: { type: "string" }, size: { type: "string" }, out: { type: "string" } });
   const header = { version: version(o.version, "version"), product: oneOf(o.product, PRODUCTS, "product") };
   const fault = o.fault === undefined ? undefined : oneOf(o.fault, SIM_FAULTS, "fault");
-  const size = positiveInteger(o.size, "size", DEFAULT_SIM_IMAGE_BYTES);
+  const size = integerArg(o.size, "--size (bytes)", 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_SIM_IMAGE_BYTES;
   const out = required(o.out, "out");
   writeFileSync(out, buildSimImage(fault ? { ...header, fault: fault as SimFault } : header, size));
   console.log(`${out}: simulator image ${header.version} for ${header.product}${fault ? ` (fault: ${fault})` : ""}, ${size} bytes`);

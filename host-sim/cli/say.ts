@@ -6,7 +6,6 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { currencyInfo, parseAmount } from "../../firmware/money";
 import { MAX_VOLUME, MIN_VOLUME, volumeGain } from "../../firmware/soundbox/volume";
 import { providerClip } from "../../firmware/voice/language";
 import { languageFor } from "../../firmware/voice/languages";
@@ -15,7 +14,7 @@ import { missingSounds, renderSounds } from "../audio/render";
 import { VOICE_BUILD_DIR, VoicePack } from "../audio/voice-pack";
 import { sourceLanguages } from "../audio/voice-source";
 import { encodeWav } from "../audio/wav";
-import { parseWithPositionals, UsageError } from "./args";
+import { amountArg, currencyArg, integerArg, parseWithPositionals, UsageError } from "./args";
 import type { Command } from "./command";
 
 /** The languages both the firmware and a clip list know. */
@@ -37,20 +36,12 @@ export const sayCommand: Command = {
       wav: { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError(`say takes one amount, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`);
-    const currency = currencyInfo(o.currency);
-    if (!currency) throw new UsageError(`--currency ${o.currency} is not a supported ISO 4217 code`);
-    const amountMinor = parseAmount(positionals[0], currency.exponent);
-    if (amountMinor === undefined || amountMinor === 0)
-      throw new UsageError(`the amount must be a positive decimal with at most ${currency.exponent} decimals and no separators, got ${JSON.stringify(positionals[0])}`);
+    const currency = currencyArg(o.currency);
+    const amountMinor = amountArg(positionals[0], currency, "the amount");
     const language = languageFor(o.lang);
     if (!language) throw new UsageError(`--lang ${o.lang} is not a voice of this firmware; one of: ${languages().join(", ")}`);
-    let gain = 1;
-    if (o.volume !== undefined) {
-      const level = Number(o.volume);
-      if (!Number.isInteger(level) || level < MIN_VOLUME || level > MAX_VOLUME)
-        throw new UsageError(`--volume must be a level from ${MIN_VOLUME} to ${MAX_VOLUME}, got ${JSON.stringify(o.volume)}`);
-      gain = volumeGain(level);
-    }
+    const level = integerArg(o.volume, "--volume", MIN_VOLUME, MAX_VOLUME);
+    const gain = level === undefined ? 1 : volumeGain(level);
     if (o.provider.trim() === "") throw new UsageError("--provider must not be empty");
     if (o.wav === "") throw new UsageError("--wav needs a file name");
 

@@ -3,7 +3,7 @@ import { SimulatorControl } from "../control/control";
 import { Simulator } from "../simulator";
 import { startWebServer } from "../web-server";
 import { LANGUAGES, languageFor } from "../../firmware/voice/languages";
-import { parseFlags, portFlag, UsageError } from "./args";
+import { integerArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
 import { DEFAULT_STATE_DIR } from "./state-dir";
 
@@ -20,6 +20,9 @@ export const startCommand: Command = {
     });
     if (o.lang !== undefined && !languageFor(o.lang))
       throw new UsageError(`--lang must be one of ${LANGUAGES.map((l) => l.code).join(", ")}; got ${JSON.stringify(o.lang)}`);
+    // Every argument is checked before anything starts.
+    const brokerPort = integerArg(o["broker-port"], "--broker-port", 0, 65535);
+    const webPort = integerArg(o["web-port"], "--web-port", 0, 65535);
     try {
       await buildVoicePacks({ log: (line) => console.log(line) });
     } catch (error) {
@@ -28,7 +31,7 @@ export const startCommand: Command = {
     const simulator = await Simulator.start({
       stateDir: o.state ?? DEFAULT_STATE_DIR,
       brokerUrl: o.broker,
-      brokerPort: portFlag(o["broker-port"], "broker-port"),
+      brokerPort,
       language: o.lang,
     });
     for (const device of simulator.devices.values())
@@ -36,7 +39,6 @@ export const startCommand: Command = {
         if (e.level !== "debug") console.log(`${new Date(e.at).toISOString()} ${e.device} ${e.name} ${JSON.stringify(e.fields)}`);
       });
     const control = new SimulatorControl(simulator);
-    const webPort = portFlag(o["web-port"], "web-port");
     // 8080 when free; an explicit --web-port must be had or fail.
     const web = webPort !== undefined ? await startWebServer(control, webPort) : await startWebServer(control, 8080).catch(() => startWebServer(control, 0));
     console.log(`broker   ${simulator.brokerUrl}${simulator.broker ? " (embedded)" : ""}`);

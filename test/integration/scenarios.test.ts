@@ -2,11 +2,11 @@
  * Every scenario in scenarios/ holds, run in-process on the embedded broker; a scenario whose
  * expectation does not hold fails at that step; and `payterm run` exits 0, 1 or 2 accordingly.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../host-sim/cli";
+import { runCli } from "../support/cli";
 import { projectRoot } from "../../host-sim/paths";
 import { loadScenario, parseScenario } from "../../host-sim/scenario/parse";
 import { summary } from "../../host-sim/scenario/report";
@@ -74,16 +74,10 @@ describe("payterm run", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function run(...args: string[]): Promise<number> {
-    out = [];
-    err = [];
-    const log = jest.spyOn(console, "log").mockImplementation((line: unknown) => void out.push(String(line)));
-    const error = jest.spyOn(console, "error").mockImplementation((line: unknown) => void err.push(String(line)));
-    try {
-      return await main(["run", ...args]);
-    } finally {
-      log.mockRestore();
-      error.mockRestore();
-    }
+    const result = await runCli("run", ...args);
+    out = result.out === "" ? [] : result.out.split("\n");
+    err = result.err === "" ? [] : result.err.split("\n");
+    return result.code;
   }
 
   it("exits 0 when every expectation holds, printing each step", async () => {

@@ -3,29 +3,20 @@
  * reference vectors as JSON (exit 0), broken ones with the precise reason (exit 1), misuse as a
  * usage error (exit 2).
  */
-import { afterAll, describe, expect, it, jest } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeNdef } from "../../firmware/nfc/ndef";
 import { verifyProvisioning } from "../../firmware/nfc/provisioning-tag";
-import { main } from "../../host-sim/cli";
 import { nodeCrypto } from "../../host-sim/hal/node-crypto";
+import { runCli } from "../support/cli";
 
 const vectors = JSON.parse(readFileSync(new URL("../fixtures/nfc-vectors.json", import.meta.url), "utf8")) as { pn532: Record<string, string>; ndef: Record<string, string> };
 
 async function run(...args: string[]): Promise<{ code: number; json: unknown; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, "log").mockImplementation((...values: unknown[]) => void out.push(values.join(" ")));
-  const error = jest.spyOn(console, "error").mockImplementation((...values: unknown[]) => void err.push(values.join(" ")));
-  try {
-    const code = await main(args);
-    return { code, json: out.length > 0 ? JSON.parse(out.join("\n")) : undefined, err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const { code, out, err } = await runCli(...args);
+  return { code, json: out ? JSON.parse(out) : undefined, err };
 }
 
 describe("payterm nfc decode", () => {
@@ -147,7 +138,7 @@ describe("payterm nfc sign-tag", () => {
     [["--device", "qr-7", "--psk", "12345678"], /--psk needs --ssid/],
     [["--device", "qr-7", "--ssid", "x", "--broker", "http://x"], /--broker must be mqtt/],
     [["--device", "qr-7", "--ssid", "x", "--seq", "0"], /--seq must be a whole number/],
-    [["--device", "qr-7", "--ssid", "x", "--expires-in", "soon"], /--expires-in must be/],
+    [["--device", "qr-7", "--ssid", "x", "--expires-in", "soon"], /--expires-in \(seconds\) must be a whole number from 1 to 31622400, got "soon"/],
   ])("usage errors (exit 2): %j", async (flags, message) => {
     const { code, err } = await run("nfc", "sign-tag", ...(flags as string[]), "--state", state);
     expect(code).toBe(2);

@@ -3,7 +3,7 @@
  * pack, back to back, checked sample by sample against the clip files and read back by sox;
  * every kind of bad argument is a usage error (exit 2) that writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,21 +14,18 @@ import { languageFor } from "../../firmware/voice/languages";
 import { VOICE_BUILD_DIR } from "../../host-sim/audio/voice-pack";
 import { sourceLanguages } from "../../host-sim/audio/voice-source";
 import { parseWav } from "../../host-sim/audio/wav";
-import { main } from "../../host-sim/cli";
+import { runCli } from "../support/cli";
 
 let dir: string;
-let output: string[];
+/** What the last run printed: its lines on stdout, and on stderr. */
+let printed: string[];
+let warned: string;
 
 async function say(...args: string[]): Promise<number> {
-  output = [];
-  const log = jest.spyOn(console, "log").mockImplementation((line: unknown) => void output.push(String(line)));
-  const error = jest.spyOn(console, "error").mockImplementation((line: unknown) => void output.push(String(line)));
-  try {
-    return await main(["say", ...args]);
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const { code, out, err } = await runCli("say", ...args);
+  printed = out.split("\n");
+  warned = err;
+  return code;
 }
 
 /** The pack's clip files, read on their own and joined: what the WAV must hold. */
@@ -54,7 +51,7 @@ describe("payterm say", () => {
     const file = join(dir, "en.wav");
     expect(await say("1234.50", "--currency", "INR", "--lang", "en-in", "--provider", "UPI", "--wav", file)).toBe(0);
     const clips = languageFor("en-in")!.payment({ amountMinor: 123450, currency: currencyInfo("INR")!, provider: "UPI" });
-    expect(output[0]).toBe(clips.join(" "));
+    expect(printed[0]).toBe(clips.join(" "));
     const wav = parseWav(readFileSync(file));
     const packRate = parseWav(readFileSync(join(VOICE_BUILD_DIR, "en-in", "received.wav"))).sampleRate;
     expect([wav.sampleRate, wav.channels]).toEqual([packRate, 1]);
@@ -74,8 +71,8 @@ describe("payterm say", () => {
 
   it("announces a provider without a clip without its name, and says so", async () => {
     expect(await say("10", "--provider", "Acme Wallet")).toBe(0);
-    expect(output).toContain('payterm: provider "Acme Wallet" has no clip in any pack; announced without its name');
-    expect(output[output.length - 1]).toBe("received n10 rupees");
+    expect(warned).toBe('payterm: provider "Acme Wallet" has no clip in any pack; announced without its name');
+    expect(printed.at(-1)).toBe("received n10 rupees");
   });
 
   const languages = sourceLanguages().filter((code) => languageFor(code) && existsSync(join(VOICE_BUILD_DIR, code, "pack.json")));
@@ -98,7 +95,7 @@ describe("payterm say", () => {
     ["an unknown currency", ["1", "--currency", "XYZ"], /--currency XYZ/],
     ["a lower-case currency", ["1", "--currency", "inr"], /--currency inr/],
     ["an unknown language", ["1", "--lang", "xx"], /--lang xx is not a voice.*en-in/],
-    ["a volume out of range", ["1", "--volume", "9"], /--volume must be a level from 1 to 7/],
+    ["a volume out of range", ["1", "--volume", "9"], /--volume must be a whole number from 1 to 7/],
     ["a volume that is not a number", ["1", "--volume", "loud"], /--volume/],
     ["an empty provider", ["1", "--provider", " "], /--provider must not be empty/],
     ["an unknown flag", ["1", "--speed", "2"], /speed/],
@@ -106,8 +103,8 @@ describe("payterm say", () => {
   ])("refuses %s with a usage error and writes nothing", async (_what, args, message) => {
     const before = readdirSync(dir).length;
     expect(await say(...(args as string[]))).toBe(2);
-    expect(output.join("\n")).toMatch(message);
-    expect(output.join("\n")).toMatch(/usage:/);
+    expect(warned).toMatch(message);
+    expect(warned).toMatch(/usage:/);
     expect(readdirSync(dir).length).toBe(before);
   });
 });
