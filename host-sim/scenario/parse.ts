@@ -41,6 +41,26 @@ export function parseDuration(text: string | number): number | undefined {
   return Math.round(Number(match[1]) * scale);
 }
 
+/** A map's checked fields. `at(key)` is a field's node and path, what every check of Reader takes. */
+class Fields {
+  constructor(
+    private readonly values: Map<string, Value>,
+    private readonly path: string,
+  ) {}
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  get(key: string): Value {
+    return this.values.get(key) ?? null;
+  }
+
+  at(key: string): [Value, string] {
+    return [this.get(key), join(this.path, key)];
+  }
+}
+
 class Reader {
   /** Names bound by `as` so far, in step order. */
   readonly bound = new Set<string>();
@@ -59,7 +79,7 @@ class Reader {
   }
 
   /** The fields of a map, checked against what may and must be there. */
-  fields(node: Value, path: string, allowed: readonly string[], required: readonly string[] = []): Map<string, Value> {
+  fields(node: Value, path: string, allowed: readonly string[], required: readonly string[] = []): Fields {
     if (!isMap(node)) this.fail(node, path, `must be a map with ${required.length ? required.join(", ") : allowed.join(", ")}`);
     const out = new Map<string, Value>();
     for (const pair of (node as YAMLMap).items) {
@@ -69,7 +89,7 @@ class Reader {
       out.set(key, (pair.value ?? null) as Value);
     }
     for (const name of required) if (!out.has(name)) this.fail(node, path, `missing ${name}`);
-    return out;
+    return new Fields(out, path);
   }
 
   scalar(node: Value, path: string): string | number | boolean | null {
@@ -197,68 +217,68 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     const f = r.fields(node, path, ["device", "amount", "currency", "provider", "expires", "as"], ["device", "amount"]);
     return {
       kind: "pay",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
-      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
-      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
-      expiresMs: f.has("expires") ? r.duration(f.get("expires") as Value, join(path, "expires")) : undefined,
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      device: r.device(...f.at("device")),
+      amount: r.amount(...f.at("amount")),
+      currency: f.has("currency") ? r.string(...f.at("currency")) : undefined,
+      provider: f.has("provider") ? r.string(...f.at("provider")) : undefined,
+      expiresMs: f.has("expires") ? r.duration(...f.at("expires")) : undefined,
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   burst(r, node, path) {
     const f = r.fields(node, path, ["device", "count", "amount", "currency", "provider", "over", "as"], ["device", "count", "amount"]);
     return {
       kind: "burst",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      count: r.int(f.get("count") as Value, join(path, "count"), 1, 10_000),
-      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
-      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
-      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
-      overMs: f.has("over") ? r.duration(f.get("over") as Value, join(path, "over")) : 0,
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      device: r.device(...f.at("device")),
+      count: r.int(...f.at("count"), 1, 10_000),
+      amount: r.amount(...f.at("amount")),
+      currency: f.has("currency") ? r.string(...f.at("currency")) : undefined,
+      provider: f.has("provider") ? r.string(...f.at("provider")) : undefined,
+      overMs: f.has("over") ? r.duration(...f.at("over")) : 0,
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   forge(r, node, path) {
     const f = r.fields(node, path, ["device", "kind", "as"], ["device", "kind"]);
     return {
       kind: "forge",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      forgery: r.oneOf(f.get("kind") as Value, join(path, "kind"), Object.keys(FORGERIES)),
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      device: r.device(...f.at("device")),
+      forgery: r.oneOf(...f.at("kind"), Object.keys(FORGERIES)),
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   replay(r, node, path) {
     const f = r.fields(node, path, ["device", "txn", "as"], ["device"]);
     return {
       kind: "replay",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      txn: f.has("txn") ? r.text(f.get("txn") as Value, join(path, "txn")) : undefined,
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      device: r.device(...f.at("device")),
+      txn: f.has("txn") ? r.text(...f.at("txn")) : undefined,
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   charge(r, node, path) {
     const f = r.fields(node, path, ["device", "amount", "currency", "expires", "codes", "as"], ["device", "amount"]);
-    const device = r.device(f.get("device") as Value, join(path, "device"));
-    if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no screen to show a charge on`);
-    const codes = f.has("codes") ? r.oneOf(f.get("codes") as Value, join(path, "codes"), ["upi", "emv", "both"] as const) : "both";
+    const device = r.device(...f.at("device"));
+    if (r.devices.get(device)?.product !== "qr-display") r.fail(...f.at("device"), `${device} has no screen to show a charge on`);
+    const codes = f.has("codes") ? r.oneOf(...f.at("codes"), ["upi", "emv", "both"] as const) : "both";
     return {
       kind: "charge",
       device,
-      amount: r.amount(f.get("amount") as Value, join(path, "amount")),
-      currency: f.has("currency") ? r.string(f.get("currency") as Value, join(path, "currency")) : undefined,
-      expiresMs: f.has("expires") ? r.duration(f.get("expires") as Value, join(path, "expires")) : undefined,
+      amount: r.amount(...f.at("amount")),
+      currency: f.has("currency") ? r.string(...f.at("currency")) : undefined,
+      expiresMs: f.has("expires") ? r.duration(...f.at("expires")) : undefined,
       schemes: codes === "both" ? ["upi", "emv"] : [codes],
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   "pay-charge"(r, node, path) {
     const f = r.fields(node, path, ["charge", "provider", "amount", "as"], ["charge"]);
     return {
       kind: "pay-charge",
-      charge: r.text(f.get("charge") as Value, join(path, "charge")),
-      provider: f.has("provider") ? r.string(f.get("provider") as Value, join(path, "provider")) : undefined,
-      amount: f.has("amount") ? r.amount(f.get("amount") as Value, join(path, "amount")) : undefined,
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      charge: r.text(...f.at("charge")),
+      provider: f.has("provider") ? r.string(...f.at("provider")) : undefined,
+      amount: f.has("amount") ? r.amount(...f.at("amount")) : undefined,
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   "cancel-charge": (r, node, path) => ({ kind: "cancel-charge", charge: r.text(node, path) }),
@@ -266,7 +286,7 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     const f = r.fields(node, path, ["device", "name", "args", "status", "as"], ["device", "name"]);
     const args: string[] = [];
     if (f.has("args")) {
-      const argsNode = f.get("args") as Value;
+      const argsNode = f.get("args");
       if (!isMap(argsNode)) r.fail(argsNode, join(path, "args"), "must map argument names to values");
       for (const pair of (argsNode as YAMLMap).items) {
         const name = isScalar(pair.key) ? String(pair.key.value) : "";
@@ -276,18 +296,18 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     }
     return {
       kind: "command",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      name: r.string(f.get("name") as Value, join(path, "name")),
+      device: r.device(...f.at("device")),
+      name: r.string(...f.at("name")),
       args,
-      status: f.has("status") ? r.oneOf(f.get("status") as Value, join(path, "status"), ["ok", "rejected", "duplicate"] as const) : "ok",
-      as: f.has("as") ? r.bind(f.get("as") as Value, join(path, "as")) : undefined,
+      status: f.has("status") ? r.oneOf(...f.at("status"), ["ok", "rejected", "duplicate"] as const) : "ok",
+      as: f.has("as") ? r.bind(...f.at("as")) : undefined,
     };
   },
   "place-tag"(r, node, path) {
     const f = r.fields(node, path, ["device", "tag"], ["device", "tag"]);
-    const device = r.device(f.get("device") as Value, join(path, "device"));
-    if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no NFC reader`);
-    return { kind: "place-tag", device, tag: r.oneOf(f.get("tag") as Value, join(path, "tag"), SIM_TAG_KINDS) };
+    const device = r.device(...f.at("device"));
+    if (r.devices.get(device)?.product !== "qr-display") r.fail(...f.at("device"), `${device} has no NFC reader`);
+    return { kind: "place-tag", device, tag: r.oneOf(...f.at("tag"), SIM_TAG_KINDS) };
   },
   "remove-tag"(r, node, path) {
     const device = r.device(node, path);
@@ -297,25 +317,25 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
   broker: (r, node, path) => ({ kind: "broker", state: r.oneOf(node, path, ["down", "up"] as const) }),
   link(r, node, path) {
     const f = r.fields(node, path, ["device", "state"], ["device", "state"]);
-    return { kind: "link", device: r.device(f.get("device") as Value, join(path, "device")), state: r.oneOf(f.get("state") as Value, join(path, "state"), ["down", "up", "cut"] as const) };
+    return { kind: "link", device: r.device(...f.at("device")), state: r.oneOf(...f.at("state"), ["down", "up", "cut"] as const) };
   },
   power(r, node, path) {
     const f = r.fields(node, path, ["device", "state", "off"], ["device", "state"]);
     return {
       kind: "power",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      state: r.oneOf(f.get("state") as Value, join(path, "state"), ["off", "on", "cycle"] as const),
-      offMs: f.has("off") ? r.duration(f.get("off") as Value, join(path, "off")) : 500,
+      device: r.device(...f.at("device")),
+      state: r.oneOf(...f.at("state"), ["off", "on", "cycle"] as const),
+      offMs: f.has("off") ? r.duration(...f.at("off")) : 500,
     };
   },
   press(r, node, path) {
     const f = r.fields(node, path, ["device", "button", "hold"], ["device", "button"]);
     return {
       kind: "press",
-      device: r.device(f.get("device") as Value, join(path, "device")),
+      device: r.device(...f.at("device")),
       // "summary" is the soundbox's name for its function button.
-      button: ((b) => (b === "summary" ? "function" : b))(r.oneOf(f.get("button") as Value, join(path, "button"), ["volumeUp", "volumeDown", "replay", "summary", "power", "function"] as const)),
-      holdMs: f.has("hold") ? r.duration(f.get("hold") as Value, join(path, "hold")) : 80,
+      button: ((b) => (b === "summary" ? "function" : b))(r.oneOf(...f.at("button"), ["volumeUp", "volumeDown", "replay", "summary", "power", "function"] as const)),
+      holdMs: f.has("hold") ? r.duration(...f.at("hold")) : 80,
     };
   },
   battery(r, node, path) {
@@ -323,9 +343,9 @@ const ACTIONS: Record<string, (r: Reader, node: Value, path: string) => Action> 
     if (!f.has("percent") && !f.has("charging")) r.fail(node, path, "give percent, charging or both");
     return {
       kind: "battery",
-      device: r.device(f.get("device") as Value, join(path, "device")),
-      percent: f.has("percent") ? r.int(f.get("percent") as Value, join(path, "percent"), 0, 100) : undefined,
-      charging: f.has("charging") ? r.bool(f.get("charging") as Value, join(path, "charging")) : undefined,
+      device: r.device(...f.at("device")),
+      percent: f.has("percent") ? r.int(...f.at("percent"), 0, 100) : undefined,
+      charging: f.has("charging") ? r.bool(...f.at("charging")) : undefined,
     };
   },
   wait: (r, node, path) => ({ kind: "wait", ms: r.duration(node, path) }),
@@ -346,42 +366,42 @@ function expectation(r: Reader, node: Value, path: string, timeoutMs: number): E
   // The first of these present decides the kind ("state" is also a field of a delivery expectation).
   const kind = ["event", "delivery", "charge", "qr", "state"].find((k) => keys.includes(k));
   if (!kind) r.fail(node, path, "needs one of event, delivery, charge, qr, state");
-  const within = (f: Map<string, Value>) => (f.has("within") ? r.duration(f.get("within") as Value, join(path, "within")) : timeoutMs);
+  const within = (f: Fields) => (f.has("within") ? r.duration(...f.at("within")) : timeoutMs);
   switch (kind) {
     case "event": {
       const f = r.fields(node, path, ["event", "device", "txn", "where", "count", "since", "within", "settle"], ["event"]);
       let source: string | undefined;
       if (f.has("device")) {
-        source = r.string(f.get("device") as Value, join(path, "device"));
+        source = r.string(...f.at("device"));
         if (!r.devices.has(source) && !EVENT_SOURCES.includes(source))
-          r.fail(f.get("device") as Value, join(path, "device"), `must be a device of this scenario or one of ${EVENT_SOURCES.join(", ")}`);
+          r.fail(...f.at("device"), `must be a device of this scenario or one of ${EVENT_SOURCES.join(", ")}`);
       }
       const where: Record<string, Matcher> = {};
       if (f.has("where")) {
-        const m = r.matcher(f.get("where") as Value, join(path, "where"));
-        if (m.op !== "fields") r.fail(f.get("where") as Value, join(path, "where"), "must map event fields to expected values");
+        const m = r.matcher(...f.at("where"));
+        if (m.op !== "fields") r.fail(...f.at("where"), "must map event fields to expected values");
         Object.assign(where, m.value);
       }
-      const txn = f.has("txn") ? r.text(f.get("txn") as Value, join(path, "txn")) : undefined;
+      const txn = f.has("txn") ? r.text(...f.at("txn")) : undefined;
       return {
         kind: "event",
         source,
-        event: r.string(f.get("event") as Value, join(path, "event")),
+        event: r.string(...f.at("event")),
         txn,
         where,
-        count: f.has("count") ? r.int(f.get("count") as Value, join(path, "count"), 0, 100_000) : undefined,
+        count: f.has("count") ? r.int(...f.at("count"), 0, 100_000) : undefined,
         // An expectation about a named transaction looks at the whole run; others at what followed the last action.
-        since: f.has("since") ? since(r, f.get("since") as Value, join(path, "since")) : txn ? { from: "start" } : { from: "last-action" },
+        since: f.has("since") ? since(r, ...f.at("since")) : txn ? { from: "start" } : { from: "last-action" },
         withinMs: within(f),
-        settleMs: f.has("settle") ? r.duration(f.get("settle") as Value, join(path, "settle")) : 0,
+        settleMs: f.has("settle") ? r.duration(...f.at("settle")) : 0,
       };
     }
     case "delivery": {
       const f = r.fields(node, path, ["delivery", "state", "within"], ["delivery", "state"]);
       return {
         kind: "delivery",
-        txn: r.text(f.get("delivery") as Value, join(path, "delivery")),
-        state: r.oneOf(f.get("state") as Value, join(path, "state"), DELIVERY_STATES),
+        txn: r.text(...f.at("delivery")),
+        state: r.oneOf(...f.at("state"), DELIVERY_STATES),
         withinMs: within(f),
       };
     }
@@ -389,22 +409,22 @@ function expectation(r: Reader, node: Value, path: string, timeoutMs: number): E
       const f = r.fields(node, path, ["charge", "status", "within"], ["charge", "status"]);
       return {
         kind: "charge",
-        reference: r.text(f.get("charge") as Value, join(path, "charge")),
-        status: r.oneOf(f.get("status") as Value, join(path, "status"), CHARGE_STATUSES),
+        reference: r.text(...f.at("charge")),
+        status: r.oneOf(...f.at("status"), CHARGE_STATUSES),
         withinMs: within(f),
       };
     }
     case "state": {
       const f = r.fields(node, path, ["device", "state", "within"], ["device", "state"]);
-      const state = r.matcher(f.get("state") as Value, join(path, "state"));
-      if (state.op !== "fields") r.fail(f.get("state") as Value, join(path, "state"), "must map state fields to expected values");
-      return { kind: "state", device: r.device(f.get("device") as Value, join(path, "device")), state, withinMs: within(f) };
+      const state = r.matcher(...f.at("state"));
+      if (state.op !== "fields") r.fail(...f.at("state"), "must map state fields to expected values");
+      return { kind: "state", device: r.device(...f.at("device")), state, withinMs: within(f) };
     }
     default: {
       const f = r.fields(node, path, ["device", "qr", "within"], ["device", "qr"]);
-      const device = r.device(f.get("device") as Value, join(path, "device"));
-      if (r.devices.get(device)?.product !== "qr-display") r.fail(f.get("device") as Value, join(path, "device"), `${device} has no screen`);
-      const qrNode = f.get("qr") as Value;
+      const device = r.device(...f.at("device"));
+      if (r.devices.get(device)?.product !== "qr-display") r.fail(...f.at("device"), `${device} has no screen`);
+      const qrNode = f.get("qr");
       const qr = isScalar(qrNode) && qrNode.value === "none" ? "none" : r.matcher(qrNode, join(path, "qr"));
       return { kind: "qr", device, qr, withinMs: within(f) };
     }
@@ -428,12 +448,12 @@ function devices(r: Reader, node: Value, path: string): ScenarioDevice[] {
   return node.items.map((item, i) => {
     const at = join(path, i);
     const f = r.fields(item as Value, at, ["id", "product"], ["id", "product"]);
-    const deviceId = r.string(f.get("id") as Value, join(at, "id"));
-    if (!isValidDeviceId(deviceId)) r.fail(f.get("id") as Value, join(at, "id"), "must be 1-64 of A-Z a-z 0-9 _ -");
-    if (r.devices.has(deviceId)) r.fail(f.get("id") as Value, join(at, "id"), `${deviceId} is listed twice`);
+    const deviceId = r.string(...f.at("id"));
+    if (!isValidDeviceId(deviceId)) r.fail(...f.at("id"), "must be 1-64 of A-Z a-z 0-9 _ -");
+    if (r.devices.has(deviceId)) r.fail(...f.at("id"), `${deviceId} is listed twice`);
     const device: ScenarioDevice = {
       deviceId,
-      product: r.oneOf(f.get("product") as Value, join(at, "product"), ["soundbox", "qr-display"] as const),
+      product: r.oneOf(...f.at("product"), ["soundbox", "qr-display"] as const),
     };
     r.devices.set(deviceId, device);
     return device;
@@ -452,22 +472,22 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const root = doc.contents as Value;
   const top = r.fields(root, "", ["name", "description", "devices", "language", "merchant", "delivery", "speechSpeed", "timeout", "steps"], ["name", "steps"]);
-  const scenarioDevices = top.has("devices") ? devices(r, top.get("devices") as Value, "devices") : DEFAULT_DEVICES;
+  const scenarioDevices = top.has("devices") ? devices(r, ...top.at("devices")) : DEFAULT_DEVICES;
   if (!top.has("devices")) for (const d of scenarioDevices) r.devices.set(d.deviceId, d);
   let merchant: Scenario["merchant"];
   if (top.has("merchant")) {
-    const f = r.fields(top.get("merchant") as Value, "merchant", ["vpa", "name"], ["vpa", "name"]);
-    merchant = { vpa: r.string(f.get("vpa") as Value, "merchant.vpa"), name: r.string(f.get("name") as Value, "merchant.name") };
+    const f = r.fields(...top.at("merchant"), ["vpa", "name"], ["vpa", "name"]);
+    merchant = { vpa: r.string(...f.at("vpa")), name: r.string(...f.at("name")) };
   }
   const delivery: Scenario["delivery"] = {};
   if (top.has("delivery")) {
-    const f = r.fields(top.get("delivery") as Value, "delivery", ["ackTimeout", "maxBackoff"]);
-    if (f.has("ackTimeout")) delivery.ackTimeoutMs = r.duration(f.get("ackTimeout") as Value, "delivery.ackTimeout");
-    if (f.has("maxBackoff")) delivery.maxBackoffMs = r.duration(f.get("maxBackoff") as Value, "delivery.maxBackoff");
+    const f = r.fields(...top.at("delivery"), ["ackTimeout", "maxBackoff"]);
+    if (f.has("ackTimeout")) delivery.ackTimeoutMs = r.duration(...f.at("ackTimeout"));
+    if (f.has("maxBackoff")) delivery.maxBackoffMs = r.duration(...f.at("maxBackoff"));
   }
-  const timeoutMs = top.has("timeout") ? r.duration(top.get("timeout") as Value, "timeout") : DEFAULT_TIMEOUT_MS;
+  const timeoutMs = top.has("timeout") ? r.duration(...top.at("timeout")) : DEFAULT_TIMEOUT_MS;
 
-  const stepsNode = top.get("steps") as Value;
+  const stepsNode = top.get("steps");
   if (!isSeq(stepsNode) || stepsNode.items.length === 0) r.fail(stepsNode, "steps", "must be a non-empty list of steps");
   const steps: Step[] = stepsNode.items.map((item, i) => {
     const path = `steps[${i}]`;
@@ -487,13 +507,13 @@ export function parseScenario(text: string, file: string): Scenario {
 
   return {
     file,
-    name: r.string(top.get("name") as Value, "name"),
-    description: top.has("description") ? r.string(top.get("description") as Value, "description") : undefined,
+    name: r.string(...top.at("name")),
+    description: top.has("description") ? r.string(...top.at("description")) : undefined,
     devices: scenarioDevices,
-    language: top.has("language") ? r.string(top.get("language") as Value, "language") : undefined,
+    language: top.has("language") ? r.string(...top.at("language")) : undefined,
     merchant,
     delivery,
-    speechSpeed: top.has("speechSpeed") ? r.int(top.get("speechSpeed") as Value, "speechSpeed", 1, 100) : DEFAULT_SPEECH_SPEED,
+    speechSpeed: top.has("speechSpeed") ? r.int(...top.at("speechSpeed"), 1, 100) : DEFAULT_SPEECH_SPEED,
     timeoutMs,
     steps,
   };
