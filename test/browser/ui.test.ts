@@ -139,6 +139,17 @@ describe("simulator web UI in chromium", () => {
     await page.waitForSelector("#nfc [data-holding='']");
   }, 15_000);
 
+  it("shows a card that gives only its UID declined as not a payment instrument", async () => {
+    await page.selectOption("#nfc select[data-readers]", "qr-display-1");
+    await page.selectOption("#nfc select[data-tags]", "card-uid4");
+    await page.click("#nfc-place");
+    await page.waitForSelector("#nfc [data-nfc-result][data-event=tap-declined]", { timeout: 10_000 });
+    expect(await page.getAttribute("#nfc [data-nfc-result]", "data-outcome")).toBe("rejected");
+    expect(await page.textContent("#nfc [data-nfc-result]")).toContain("reason=not_payment_instrument");
+    await page.click("#nfc-remove");
+    await page.waitForSelector("#nfc [data-holding='']");
+  }, 15_000);
+
   it("presses the soundbox's keys through the firmware and shows its LEDs", async () => {
     const soundbox = ".device[data-device=soundbox-1]";
     expect(await page.getAttribute(`${soundbox} [data-led=online]`, "data-color")).toBe("green");
