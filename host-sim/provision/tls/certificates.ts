@@ -9,7 +9,9 @@
  * Moddable checks the server's name (subjectAltName) only while walking a chain of two or more
  * certificates, so the broker's certificate file holds the server certificate followed by the CA.
  */
-import "./reflect-metadata";
+// tsyringe, which @peculiar/x509 registers its algorithms with, refuses to load without the
+// Reflect metadata API: the reflect-metadata polyfill installs it on the global Reflect.
+import "reflect-metadata";
 import type * as X509 from "@peculiar/x509";
 import { randomBytes, webcrypto } from "node:crypto";
 import { isIP } from "node:net";
