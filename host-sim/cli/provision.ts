@@ -43,7 +43,7 @@ export const provisionCommand: Command = {
     "payterm provision --out DIR (--count N --product soundbox|qr-display | --csv MERCHANTS.csv) --broker mqtt[s]://HOST:PORT",
     "                  [--lang CODE] [--tls [--ca-cert FILE --ca-key FILE] [--server-name HOST]...] [--broker-ca FILE]",
     "                  [--release-key release.pub.hex] [--nfc-key FILE] [--rotate] [--partitions FILE] [--chip esp32] [--baud N]",
-    "                  [--id-prefix pt] [--service-user NAME] [--keepalive S] [--cert-days N]",
+    "                  [--id-prefix pt] [--service-user NAME] [--release-user NAME] [--keepalive S] [--cert-days N]",
   ],
   async run(args) {
     const o = parseFlags(args, {
@@ -65,6 +65,7 @@ export const provisionCommand: Command = {
       baud: { type: "string" },
       "id-prefix": { type: "string" },
       "service-user": { type: "string" },
+      "release-user": { type: "string" },
       keepalive: { type: "string" },
       "cert-days": { type: "string" },
       "release-key": { type: "string" },
@@ -111,6 +112,7 @@ export const provisionCommand: Command = {
       baud: integerArg(o.baud, "--baud", 9600, 5_000_000) ?? 921_600,
       idPrefix: o["id-prefix"],
       serviceUser: o["service-user"],
+      releaseUser: o["release-user"],
       releaseKey: publicKey("release-key"),
       nfcKey: publicKey("nfc-key"),
       keepalive: integerArg(o.keepalive, "--keepalive", 10, 1200) ?? 60,

@@ -3,7 +3,9 @@
  *
  *   keygen     a P-256 release key pair; the public point goes to every device (config/updKey)
  *   sign       a signed manifest for an image (firmware or voice pack)
- *   publish    the update command to devices, then their chunks over MQTT until each reports back
+ *   publish    the update command to devices, then their chunks over MQTT until each reports back,
+ *              as the operator's broker account (password or client certificate) where the broker
+ *              is secured; exit 3 when the broker refuses or cannot be reached
  *   sim-image  a firmware image the simulator can boot (version, product, optional fault)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +13,10 @@ import type { Product } from "../../hal/system";
 import { fromHex, toHex } from "../../firmware/protocol/bytes";
 import { CHUNK_SIZES, type UpdateKind } from "../../firmware/update/manifest";
 import { parseVersion } from "../../firmware/update/version";
+import { BrokerConnectError, type BrokerAuth } from "../broker-auth";
+import { readBackendImport } from "../provision/backend";
 import { Registry } from "../registry";
+import type { DeviceKey } from "../service/confirmation";
 import { generateReleaseKey, loadReleasePrivateKey, releaseKeyDir, releaseKeyPaths, ReleaseKeyError } from "../release/keys";
 import { publishRelease, type DeviceOutcome } from "../release/publish";
 import type { DeviceUpdateState } from "../release/server";
@@ -24,6 +29,10 @@ import { DEFAULT_STATE_DIR, runningBrokerUrl } from "./state-dir";
 const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
 const KINDS: readonly UpdateKind[] = ["firmware", "voice-pack"];
 const DEFAULT_TIMEOUT_S = 600;
+/** Where `publish` reads the broker password when neither --password nor --password-file gives it. */
+export const BROKER_PASSWORD_ENV = "PAYTERM_BROKER_PASSWORD";
+/** `publish`'s exit code when the broker refuses the credentials or cannot be reached. */
+export const EXIT_BROKER = 3;
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === "") throw new UsageError(`--${flag} is required`);
@@ -56,6 +65,68 @@ function publicKey(value: string): Uint8Array {
   const key = fromHex(text);
   if (!key || key.length !== 65 || key[0] !== 0x04) throw new UsageError(`--public-key must be (a file holding) the 65-byte uncompressed P-256 point in hex`);
   return key;
+}
+
+function readText(path: string, what: string): string {
+  return new TextDecoder().decode(readInput(path, what));
+}
+
+/**
+ * The broker credentials from the flags. The password may come from a file or the environment,
+ * so it need not appear in the process list or the shell's history.
+ */
+function brokerAuth(o: { username?: string; password?: string; "password-file"?: string; ca?: string; cert?: string; key?: string }): BrokerAuth {
+  if (o.password !== undefined && o["password-file"] !== undefined) throw new UsageError("give --password or --password-file, not both");
+  let password = o.password;
+  if (o["password-file"] !== undefined) password = readText(o["password-file"], "password file").replace(/\r?\n$/, "");
+  if (password !== undefined && o.username === undefined) throw new UsageError("--password and --password-file need --username");
+  if (o.username !== undefined) password ??= process.env[BROKER_PASSWORD_ENV];
+  if (o.username !== undefined && password === undefined && o.cert === undefined)
+    throw new UsageError(`--username needs a password: --password-file FILE, ${BROKER_PASSWORD_ENV}, or --password`);
+  if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError("--cert and --key go together (the client certificate and its private key, PEM)");
+  const auth: BrokerAuth = {};
+  if (o.username !== undefined) auth.username = o.username;
+  if (password !== undefined) auth.password = password;
+  if (o.ca !== undefined || o.cert !== undefined) {
+    auth.tls = {};
+    if (o.ca !== undefined) auth.tls.ca = readText(o.ca, "CA certificate");
+    if (o.cert !== undefined && o.key !== undefined) {
+      auth.tls.cert = readText(o.cert, "client certificate");
+      auth.tls.key = readText(o.key, "client key");
+    }
+  }
+  return auth;
+}
+
+interface DeviceDirectory {
+  /** Where the devices and their keys came from, for messages. */
+  source: string;
+  devices: readonly { deviceId: string; product: Product }[];
+  keyFor(deviceId: string): DeviceKey | undefined;
+}
+
+/** The devices and their keys: provisioning's backend import (--devices), or the simulator's registry. */
+function deviceDirectory(devicesFile: string | undefined, stateDir: string): DeviceDirectory {
+  if (devicesFile === undefined) {
+    const registry = new Registry(stateDir);
+    return { source: registry.path, devices: registry.devices, keyFor: (id) => registry.keyFor(id) };
+  }
+  let devices;
+  try {
+    devices = readBackendImport(readText(devicesFile, "backend import"), devicesFile);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--devices: ${(error as Error).message}`);
+  }
+  const byId = new Map(devices.map((d) => [d.deviceId, d]));
+  return {
+    source: devicesFile,
+    devices,
+    keyFor: (id) => {
+      const device = byId.get(id);
+      return device && { keyId: device.keyId, key: new Uint8Array(Buffer.from(device.keyHex, "hex")) };
+    },
+  };
 }
 
 async function keygen(args: string[]): Promise<number> {
@@ -134,10 +205,17 @@ async function publish(args: string[]): Promise<number> {
     image: { type: "string" },
     broker: { type: "string" },
     state: { type: "string" },
+    devices: { type: "string" },
     device: { type: "string", multiple: true },
     all: { type: "boolean", default: false },
     "public-key": { type: "string" },
     timeout: { type: "string" },
+    username: { type: "string" },
+    password: { type: "string" },
+    "password-file": { type: "string" },
+    ca: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
   });
   const stateDir = o.state ?? DEFAULT_STATE_DIR;
   const signed = readInput(required(o.manifest, "manifest"), "manifest");
@@ -145,6 +223,7 @@ async function publish(args: string[]): Promise<number> {
   const devices = o.device ?? [];
   if (o.all === devices.length > 0) throw new UsageError("give either --device ID (one or more) or --all");
   const timeoutMs = (integerArg(o.timeout, "--timeout (seconds)", 1, 86_400) ?? DEFAULT_TIMEOUT_S) * 1000;
+  const auth = brokerAuth(o);
   const keyFile = o["public-key"] ?? releaseKeyPaths(releaseKeyDir(stateDir)).publicHexPath;
   if (!o["public-key"] && !existsSync(keyFile)) throw new UsageError(`no operator public key at ${keyFile}; pass --public-key`);
   let release;
@@ -154,21 +233,31 @@ async function publish(args: string[]): Promise<number> {
     if (error instanceof ReleaseError) throw new UsageError(error.message);
     throw error;
   }
-  const registry = new Registry(stateDir);
-  const targets = o.all ? registry.devices.filter((d) => d.product === release.manifest.product).map((d) => d.deviceId) : devices;
-  if (targets.length === 0) throw new UsageError(`no ${release.manifest.product} devices in ${registry.path}`);
-  for (const id of targets) if (!registry.get(id)) throw new UsageError(`device ${id} is not in ${registry.path}`);
+  const directory = deviceDirectory(o.devices, stateDir);
+  const targets = o.all ? directory.devices.filter((d) => d.product === release.manifest.product).map((d) => d.deviceId) : devices;
+  if (targets.length === 0) throw new UsageError(`no ${release.manifest.product} devices in ${directory.source}`);
+  for (const id of targets) if (!directory.keyFor(id)) throw new UsageError(`device ${id} is not in ${directory.source}`);
   const brokerUrl = o.broker ?? runningBrokerUrl(stateDir);
   const m = release.manifest;
-  console.log(`publishing ${m.kind} ${m.version} (release ${m.releaseId}, ${m.size} bytes) to ${targets.length} device(s) via ${brokerUrl}`);
-  const outcomes: DeviceOutcome[] = await publishRelease({
-    brokerUrl,
-    release,
-    devices: targets,
-    keyFor: (id) => registry.keyFor(id),
-    timeoutMs,
-    onState: (state) => console.log(progressLine(state)),
-  });
+  const as = auth.username ?? (auth.tls?.cert ? "client certificate" : undefined);
+  console.log(`publishing ${m.kind} ${m.version} (release ${m.releaseId}, ${m.size} bytes) to ${targets.length} device(s) via ${brokerUrl}${as ? ` as ${as}` : ""}`);
+  let outcomes: DeviceOutcome[];
+  try {
+    outcomes = await publishRelease({
+      brokerUrl,
+      auth,
+      release,
+      devices: targets,
+      keyFor: (id) => directory.keyFor(id),
+      timeoutMs,
+      onState: (state) => console.log(progressLine(state)),
+    });
+  } catch (error) {
+    if (!(error instanceof BrokerConnectError)) throw error;
+    const why = error.refused ? `the broker refused ${as ? `the credentials of ${as}` : "a client without credentials"}` : "could not connect to the broker";
+    console.error(`payterm release publish: ${why} (${error.message}); nothing was sent`);
+    return EXIT_BROKER;
+  }
   for (const outcome of outcomes) console.log(JSON.stringify(outcome));
   const updated = outcomes.filter((x) => x.outcome === "updated").length;
   console.log(`${updated} of ${outcomes.length} updated`);
@@ -193,7 +282,9 @@ export const releaseCommand: Command = {
   usage: [
     "payterm release keygen --out DIR [--name NAME] [--force]",
     "payterm release sign --key KEY.pem --image FILE --version X --min-version Y --product soundbox|qr-display [--kind firmware|voice-pack] [--lang LANG] [--chunk 256|512|1024|2048] [--out FILE]",
-    "payterm release publish --manifest FILE --image FILE (--device ID ... | --all) [--broker URL] [--state DIR] [--public-key HEX|FILE] [--timeout SECONDS]",
+    "payterm release publish --manifest FILE --image FILE (--device ID ... | --all) [--broker URL] [--state DIR | --devices backend/devices.json]",
+    "                        [--public-key HEX|FILE] [--timeout SECONDS] [--username USER (--password-file FILE | --password P | $PAYTERM_BROKER_PASSWORD)]",
+    "                        [--ca CA.crt] [--cert CLIENT.crt --key CLIENT.key]",
     "payterm release sim-image --version X --product soundbox|qr-display [--fault crash|offline] [--size BYTES] --out FILE",
   ],
   async run(args) {

@@ -55,6 +55,8 @@ export interface BatchSettings {
   auth: AuthMode;
   idPrefix: string;
   serviceUser: string;
+  /** The operator's release-publisher account (`payterm release publish`); absent in ledgers from before it existed. */
+  releaseUser?: string;
   /** The operator's release key (config/updKey) and NFC provisioning-tag key (config/opKey), hex of the P-256 point. */
   releaseKeyHex?: string;
   nfcKeyHex?: string;
@@ -79,6 +81,8 @@ export interface Ledger {
   format: 1;
   settings: BatchSettings;
   service: BrokerCredentials;
+  /** The release publisher's credentials: commands and update topics of every device, nothing else. */
+  release?: BrokerCredentials;
   ca?: CaRecord;
   server?: ServerCertificateRecord;
   devices: DeviceRecord[];

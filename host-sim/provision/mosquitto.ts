@@ -7,7 +7,10 @@
  * against guessing and would only cost the broker on every reconnect of a large fleet).
  *
  * The ACL gives each device read access to the topics the service and point of sale send it and
- * write access to the ones it sends, under its own id only; the payment service gets pt/v1/#.
+ * write access to the ones it sends, under its own id only; the payment service gets pt/v1/#; the
+ * release publisher gets what `payterm release publish` needs on every device (the update command
+ * and its result, chunk requests and answers, update progress) and nothing else: no payments, acks
+ * or status.
  * With acl_file, mosquitto 2.0 accepts every SUBSCRIBE and applies `read` when it delivers
  * (src/security_default.c: "FIXME - implement ACL subscription strings"), so a device that
  * subscribes to another's topics gets a granted SUBACK and never a message. The same rules as a
@@ -59,6 +62,36 @@ const DEVICE_ACCESS: Record<keyof DeviceTopics, { access: Access; products: read
   tap: { access: "write", products: ["qr-display"] },
 };
 
+/**
+ * What the release publisher does on every device's topics, from its side: it sends the update
+ * command and the chunks, and reads command results, chunk requests and progress.
+ */
+const RELEASE_ACCESS: Partial<Record<keyof DeviceTopics, Access>> = {
+  commands: "write",
+  commandResults: "read",
+  updateGet: "read",
+  updateData: "write",
+  updateState: "read",
+};
+
+/** The topic filters (every device: `pt/v1/+/...`) the release publisher may read and write. */
+export function releaseAccess(): { read: string[]; write: string[] } {
+  const sample = "device";
+  const topics = deviceTopics(sample);
+  const out = { read: [] as string[], write: [] as string[] };
+  for (const key of Object.keys(RELEASE_ACCESS) as (keyof DeviceTopics)[]) {
+    const access = RELEASE_ACCESS[key] as Access;
+    out[access].push(topics[key].replace(`${PROTOCOL_PREFIX}/${sample}/`, `${PROTOCOL_PREFIX}/+/`));
+  }
+  return out;
+}
+
+/** The operator's own accounts, which reach every device. */
+export interface OperatorAccounts {
+  service: string;
+  release: string;
+}
+
 export interface AclSubject {
   username: string;
   deviceId: string;
@@ -76,13 +109,19 @@ export function deviceAccess(deviceId: string, product: Product): { read: string
   return out;
 }
 
-export function mosquittoAcl(serviceUser: string, devices: readonly AclSubject[]): string {
+export function mosquittoAcl(accounts: OperatorAccounts, devices: readonly AclSubject[]): string {
+  const release = releaseAccess();
   const lines = [
     "# mosquitto ACL written by `payterm provision`; rerun it rather than editing this file.",
-    "# Each device reads and writes only its own topics; the payment service reaches every device.",
+    "# Each device reads and writes only its own topics; the payment service reaches every device;",
+    "# the release publisher only the update command and the update topics of every device.",
     "",
-    `user ${serviceUser}`,
+    `user ${accounts.service}`,
     `topic readwrite ${PROTOCOL_PREFIX}/#`,
+    "",
+    `user ${accounts.release}`,
+    ...release.read.map((topic) => `topic read ${topic}`),
+    ...release.write.map((topic) => `topic write ${topic}`),
   ];
   for (const device of devices) {
     const { read, write } = deviceAccess(device.deviceId, device.product);
@@ -127,9 +166,14 @@ export interface DynsecSubject extends AclSubject {
  * mosquitto's dynamic-security plugin configuration (plugins/dynamic-security in mosquitto 2.0):
  * every access denied by default, one role per device with literal topics, client ids pinned.
  */
-export function dynamicSecurityConfig(service: { username: string; passwordHash?: string }, devices: readonly DynsecSubject[]): string {
+export function dynamicSecurityConfig(
+  accounts: { service: { username: string; passwordHash?: string }; release: { username: string; passwordHash?: string } },
+  devices: readonly DynsecSubject[],
+): string {
   const serviceRole = "payterm-service";
+  const releaseRole = "payterm-release";
   const all = `${PROTOCOL_PREFIX}/#`;
+  const release = releaseAccess();
   const roles: { rolename: string; acls: DynsecAcl[] }[] = [
     {
       rolename: serviceRole,
@@ -139,8 +183,21 @@ export function dynamicSecurityConfig(service: { username: string; passwordHash?
         { acltype: "subscribePattern", topic: all, allow: true },
       ],
     },
+    {
+      rolename: releaseRole,
+      acls: [
+        ...release.read.flatMap((topic): DynsecAcl[] => [
+          { acltype: "subscribePattern", topic, allow: true },
+          { acltype: "publishClientReceive", topic, allow: true },
+        ]),
+        ...release.write.map((topic): DynsecAcl => ({ acltype: "publishClientSend", topic, allow: true })),
+      ],
+    },
   ];
-  const clients: DynsecClient[] = [{ username: service.username, textname: "payment service", ...dynsecPassword(service.passwordHash), roles: [{ rolename: serviceRole }] }];
+  const clients: DynsecClient[] = [
+    { username: accounts.service.username, textname: "payment service", ...dynsecPassword(accounts.service.passwordHash), roles: [{ rolename: serviceRole }] },
+    { username: accounts.release.username, textname: "release publisher", ...dynsecPassword(accounts.release.passwordHash), roles: [{ rolename: releaseRole }] },
+  ];
   for (const device of devices) {
     const { read, write } = deviceAccess(device.deviceId, device.product);
     const rolename = `device-${device.deviceId}`;

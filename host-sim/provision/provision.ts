@@ -56,6 +56,8 @@ export interface ProvisionRequest {
   baud: number;
   idPrefix?: string;
   serviceUser?: string;
+  /** The release publisher's account name, default payterm-release. */
+  releaseUser?: string;
   /** Uncompressed P-256 points (readP256PublicKey) for config/updKey and config/opKey; kept from the ledger when absent. */
   releaseKey?: Uint8Array;
   nfcKey?: Uint8Array;
@@ -89,6 +91,8 @@ interface Slot {
 
 const DEFAULT_LANGUAGE = "en-in";
 const DEFAULT_SERVICE_USER = "payterm-service";
+const DEFAULT_RELEASE_USER = "payterm-release";
+const ACCOUNT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const CA_KEY_FILE = "ca/ca.key";
 
 function slotsFromRequest(request: ProvisionRequest, language: string): Slot[] {
@@ -108,6 +112,10 @@ function slotsFromRequest(request: ProvisionRequest, language: string): Slot[] {
   return Array.from({ length: count }, (_, i) => ({ key: `unbound:${product}:${i + 1}`, product, language }));
 }
 
+function releaseUserOf(ledger: Ledger): string {
+  return ledger.settings.releaseUser ?? DEFAULT_RELEASE_USER;
+}
+
 function sameMerchant(a: MerchantBinding | undefined, b: MerchantBinding | undefined): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -121,6 +129,7 @@ class Batch {
   /** Devices whose broker credentials must be made afresh this run. */
   readonly fresh = new Set<DeviceRecord>();
   freshService = false;
+  freshRelease = false;
   /** A CA made this run: its key is written with the ledger that names it. */
   pendingCaKey: string | undefined;
 
@@ -156,11 +165,16 @@ class Batch {
     const idPrefix = r.idPrefix ?? previous?.settings.idPrefix ?? "pt";
     if (!ID_PREFIX.test(idPrefix)) throw new ProvisionError(`--id-prefix must be 1-8 of a-z 0-9, got ${JSON.stringify(idPrefix)}`);
     const serviceUser = r.serviceUser ?? previous?.settings.serviceUser ?? DEFAULT_SERVICE_USER;
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(serviceUser)) throw new ProvisionError(`--service-user must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(serviceUser)}`);
+    if (!ACCOUNT_NAME.test(serviceUser)) throw new ProvisionError(`--service-user must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(serviceUser)}`);
     if (previous && previous.settings.serviceUser !== serviceUser && !r.rotate)
       throw new ProvisionError(`the service account is ${previous.settings.serviceUser}; renaming it replaces its credentials: add --rotate`);
+    const releaseUser = r.releaseUser ?? previous?.settings.releaseUser ?? DEFAULT_RELEASE_USER;
+    if (!ACCOUNT_NAME.test(releaseUser)) throw new ProvisionError(`--release-user must be 1-64 of A-Z a-z 0-9 . _ -, got ${JSON.stringify(releaseUser)}`);
+    if (releaseUser === serviceUser) throw new ProvisionError(`the release publisher and the payment service need accounts of their own, both are ${releaseUser}`);
+    if (previous?.settings.releaseUser && previous.settings.releaseUser !== releaseUser && !r.rotate)
+      throw new ProvisionError(`the release account is ${previous.settings.releaseUser}; renaming it replaces its credentials: add --rotate`);
     const hex = (key: Uint8Array | undefined) => (key ? Buffer.from(key).toString("hex") : undefined);
-    const settings: Ledger["settings"] = { brokerUrl, auth, idPrefix, serviceUser };
+    const settings: Ledger["settings"] = { brokerUrl, auth, idPrefix, serviceUser, releaseUser };
     const releaseKeyHex = hex(r.releaseKey) ?? previous?.settings.releaseKeyHex;
     const nfcKeyHex = hex(r.nfcKey) ?? previous?.settings.nfcKeyHex;
     if (releaseKeyHex) settings.releaseKeyHex = releaseKeyHex;
@@ -169,6 +183,8 @@ class Batch {
       format: 1,
       settings,
       service: previous?.service ?? { username: serviceUser },
+      // Ledgers from before the release account get one on their next run.
+      release: previous?.release ?? { username: releaseUser },
       // A batch that moves to passwords has no use for its CA or broker certificate any more.
       ca: auth === "tls" ? previous?.ca : undefined,
       server: auth === "tls" ? previous?.server : undefined,
@@ -180,6 +196,11 @@ class Batch {
     }
     if (!this.hasCredentials(this.ledger.service)) this.freshService = true;
     if (r.rotate) this.freshService = true;
+    const release = this.ledger.release as BrokerCredentials;
+    if (release.username !== releaseUser || !this.hasCredentials(release) || r.rotate) {
+      this.ledger.release = { username: releaseUser };
+      this.freshRelease = true;
+    }
   }
 
   hasCredentials(credentials: BrokerCredentials): boolean {
@@ -295,7 +316,7 @@ class Batch {
   async credentials(): Promise<void> {
     const r = this.request;
     const fresh = [...this.fresh];
-    const total = fresh.length + (this.freshService ? 1 : 0);
+    const total = fresh.length + (this.freshService ? 1 : 0) + (this.freshRelease ? 1 : 0);
     if (total === 0) return;
     const issue = this.ledger.settings.auth === "tls" ? (await tlsTools()).issueClientCertificate : undefined;
     r.progress.begin(total, issue ? "certificates" : "credentials");
@@ -315,6 +336,11 @@ class Batch {
       jobs.push(async () => {
         this.ledger.service = await make(this.ledger.settings.serviceUser);
         r.progress.step(this.ledger.settings.serviceUser);
+      });
+    if (this.freshRelease)
+      jobs.push(async () => {
+        this.ledger.release = await make(releaseUserOf(this.ledger));
+        r.progress.step(releaseUserOf(this.ledger));
       });
     // WebCrypto makes RSA keys on libuv's thread pool: one worker per core keeps them all busy.
     const workers = Array.from({ length: Math.min(availableParallelism(), jobs.length) }, async () => {

@@ -4,6 +4,7 @@
  * requests until each one reports how it ended.
  */
 import { randomUUID } from "node:crypto";
+import type { BrokerAuth } from "../broker-auth";
 import { PaymentService } from "../service/payment-service";
 import type { DeviceKey } from "../service/confirmation";
 import { ReleaseServer, type DeviceUpdateState, type ReleaseServerOptions } from "./server";
@@ -23,6 +24,8 @@ export interface DeviceOutcome {
 
 export interface PublishOptions {
   brokerUrl: string;
+  /** The operator's broker credentials (provisioning's release account, broker/release.json). */
+  auth?: BrokerAuth;
   release: SignedRelease;
   devices: readonly string[];
   keyFor: (deviceId: string) => DeviceKey | undefined;
@@ -53,19 +56,30 @@ export async function withReleaseServer<T>(brokerUrl: string, release: SignedRel
   }
 }
 
+/**
+ * One connection carries both the commands and the release server, so an account the broker
+ * allows one client id at a time can publish (ReleaseServer.attach). Rejects with
+ * BrokerConnectError when the broker will not have the credentials.
+ */
 export async function publishRelease(options: PublishOptions): Promise<DeviceOutcome[]> {
   const { release } = options;
   const releaseId = release.manifest.releaseId;
-  const service = await PaymentService.connect(options.brokerUrl, options.keyFor, { clientId: `payterm-release-${randomUUID().slice(0, 8)}`, clean: true });
+  const service = await PaymentService.connect(options.brokerUrl, options.keyFor, {
+    clientId: `payterm-release-${randomUUID().slice(0, 8)}`,
+    clean: true,
+    acks: false,
+    ...options.auth,
+  });
   try {
-    return await withReleaseServer(options.brokerUrl, release, options.server ?? {}, async (server) => {
-      const stop = options.onState ? server.onState((state) => state.releaseId === releaseId && options.onState?.(state)) : undefined;
-      try {
-        return await Promise.all(options.devices.map((deviceId) => rollOut(service, server, deviceId, options)));
-      } finally {
-        stop?.();
-      }
-    });
+    const server = await ReleaseServer.attach(service.client, options.server ?? {});
+    server.add(release);
+    const stop = options.onState ? server.onState((state) => state.releaseId === releaseId && options.onState?.(state)) : undefined;
+    try {
+      return await Promise.all(options.devices.map((deviceId) => rollOut(service, server, deviceId, options)));
+    } finally {
+      stop?.();
+      await server.close();
+    }
   } finally {
     await service.close();
   }

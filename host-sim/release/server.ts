@@ -12,10 +12,12 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { isValidDeviceId, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
 import { decodeUpdateState, type UpdateStateSeen } from "../../firmware/update/messages";
+import { brokerAuthOptions, BrokerConnectError, type BrokerAuth } from "../broker-auth";
 import { decodeProtocolCbor, encodeProtocolCbor, type CborPlain } from "../service/cbor";
 import type { SignedRelease } from "./sign";
 
-export interface ReleaseServerOptions {
+/** Credentials (BrokerAuth) are for `connect`; an attached server uses its client's connection. */
+export interface ReleaseServerOptions extends BrokerAuth {
   clientId?: string;
   /** Most chunks sent for one request; a device asking for more gets this many. */
   maxWindow?: number;
@@ -37,6 +39,7 @@ export interface ServedCounters {
 }
 
 const RELEASE_ID = /^[0-9a-f]{16}$/;
+const SUBSCRIPTIONS = { [`${PROTOCOL_PREFIX}/+/upd/get`]: { qos: 0 as const }, [`${PROTOCOL_PREFIX}/+/upd/state`]: { qos: 1 as const } };
 const DEFAULT_MAX_WINDOW = 16;
 
 export class ReleaseServer {
@@ -48,8 +51,16 @@ export class ReleaseServer {
   #received = 0;
   readonly #receivedAt = new Map<string, number>();
 
-  private constructor(private readonly client: MqttClient, private readonly options: ReleaseServerOptions) {}
+  readonly #onMessage = (topic: string, payload: Buffer) => this.#message(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
 
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly options: ReleaseServerOptions,
+    /** The server made the connection, so closing the server closes it. */
+    private readonly owned: boolean,
+  ) {}
+
+  /** A connection of its own; rejects with BrokerConnectError when the broker will not have it. */
   static async connect(brokerUrl: string, options: ReleaseServerOptions = {}): Promise<ReleaseServer> {
     const client = mqtt.connect(brokerUrl, {
       clientId: options.clientId ?? `payterm-release-${process.pid}-${Date.now().toString(36)}`,
@@ -57,20 +68,40 @@ export class ReleaseServer {
       protocolVersion: 4,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      ...brokerAuthOptions(options),
     });
-    const server = new ReleaseServer(client, options);
-    client.on("message", (topic, payload) => server.#message(topic, new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength)));
     try {
       await new Promise<void>((resolve, reject) => {
         client.once("connect", () => resolve());
         client.once("error", reject);
       });
-      await client.subscribeAsync({ [`${PROTOCOL_PREFIX}/+/upd/get`]: { qos: 0 }, [`${PROTOCOL_PREFIX}/+/upd/state`]: { qos: 1 } });
     } catch (error) {
       client.end(true);
-      throw error;
+      throw new BrokerConnectError(brokerUrl, error as Error);
     }
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    return ReleaseServer.#serve(client, options, true);
+  }
+
+  /**
+   * Serves on a connected client of the caller's. A broker that gives an account one client id
+   * (mosquitto's use_username_as_clientid, client certificates as usernames) drops the older of
+   * two connections with the same credentials, so a tool that also sends commands shares one.
+   */
+  static attach(client: MqttClient, options: ReleaseServerOptions = {}): Promise<ReleaseServer> {
+    return ReleaseServer.#serve(client, options, false);
+  }
+
+  static async #serve(client: MqttClient, options: ReleaseServerOptions, owned: boolean): Promise<ReleaseServer> {
+    const server = new ReleaseServer(client, options, owned);
+    client.on("message", server.#onMessage);
+    try {
+      await client.subscribeAsync(SUBSCRIPTIONS);
+    } catch (error) {
+      client.off("message", server.#onMessage);
+      if (owned) client.end(true);
+      throw error;
+    }
     return server;
   }
 
@@ -115,7 +146,9 @@ export class ReleaseServer {
 
   async close(): Promise<void> {
     this.#listeners.clear();
-    await this.client.endAsync();
+    this.client.off("message", this.#onMessage);
+    if (this.owned) await this.client.endAsync();
+    else if (this.client.connected) await this.client.unsubscribeAsync(Object.keys(SUBSCRIPTIONS));
   }
 
   #message(topic: string, payload: Uint8Array): void {

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { deviceTopics, PROTOCOL_PREFIX } from "../../firmware/protocol/topics";
+import { brokerAuthOptions, BrokerConnectError, type BrokerAuth } from "../broker-auth";
 import { decodeDeviceMap, type CborPlain } from "./cbor";
 import { parseCommandResult, signCommand, wrapKey, type CommandFields, type CommandResult } from "./command";
 import { CommandTracker, type CommandPolicy } from "./command-tracker";
@@ -43,16 +44,20 @@ export interface PaymentRequest {
   reference?: string;
 }
 
-export interface PaymentServiceOptions {
+/**
+ * Broker credentials (BrokerAuth) are e.g. the service account `payterm provision` made
+ * (broker/service.json); for mqtts:// brokers, the trust anchors and the service's own certificate.
+ */
+export interface PaymentServiceOptions extends BrokerAuth {
   /** Stable across restarts, so the broker keeps the session; SERVICE_CLIENT_ID unless given. */
   clientId?: string;
   /** false (the default) keeps the session at the broker while the service is away. */
   clean?: boolean;
-  /** Broker credentials, e.g. the service account `payterm provision` made (broker/service.json). */
-  username?: string;
-  password?: string;
-  /** For mqtts:// brokers: trust anchors and the service's own certificate. */
-  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  /**
+   * false: follow command results only, not payment acks, for a tool that sends commands and no
+   * payments (the release publisher) on an account the broker does not let read acks.
+   */
+  acks?: boolean;
   reconnectPeriodMs?: number;
   /**
    * Where the delivery state is kept across restarts (deliveries.json, see delivery-store.ts).
@@ -144,8 +149,7 @@ export class PaymentService {
       protocolVersion: 4,
       reconnectPeriod: o.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
-      ...(o.username !== undefined && { username: o.username, password: o.password }),
-      ...(o.tls && { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, rejectUnauthorized: true }),
+      ...brokerAuthOptions(o),
     };
     // Read first: a damaged state file stops the start with its name, before any connection.
     const store = o.stateDir === undefined ? undefined : new DeliveryStore(o.stateDir);
@@ -166,14 +170,24 @@ export class PaymentService {
         client.once("connect", onConnect);
         client.once("error", onError);
       });
-      await client.subscribeAsync([`${PROTOCOL_PREFIX}/+/ack`, `${PROTOCOL_PREFIX}/+/cmdack`], { qos: 1 });
     } catch (error) {
-      service.#delivery.close();
-      service.#commands.close();
-      await client.endAsync(true);
+      await service.#abandon();
+      throw new BrokerConnectError(brokerUrl, error as Error);
+    }
+    try {
+      const topics = o.acks === false ? [`${PROTOCOL_PREFIX}/+/cmdack`] : [`${PROTOCOL_PREFIX}/+/ack`, `${PROTOCOL_PREFIX}/+/cmdack`];
+      await client.subscribeAsync(topics, { qos: 1 });
+    } catch (error) {
+      await service.#abandon();
       throw error;
     }
     return service;
+  }
+
+  async #abandon(): Promise<void> {
+    this.#delivery.close();
+    this.#commands.close();
+    await this.client.endAsync(true);
   }
 
   get policy(): DeliveryPolicy {

@@ -25,7 +25,7 @@ import { freePort, Mosquitto } from "./mosquitto";
 const PARTITIONS = join(import.meta.dirname, "..", "..", "hal", "moddable", "partitions.csv");
 
 /** What a test chooses; the rest of the request is a plain ESP32 batch. */
-export type BatchRequest = Partial<Pick<ProvisionRequest, "count" | "product" | "auth" | "serverNames">> & {
+export type BatchRequest = Partial<Pick<ProvisionRequest, "count" | "product" | "auth" | "serverNames" | "releaseKey">> & {
   /** A merchants CSV's text, instead of `count`. */
   merchantsCsv?: string;
   /** mqtt or mqtts; the host is 127.0.0.1 and the port a free one. */
@@ -63,6 +63,7 @@ export class ProvisionedBatch {
       merchants,
       auth: request.auth,
       serverNames: request.serverNames,
+      releaseKey: request.releaseKey,
       brokerUrl: `${request.scheme ?? "mqtt"}://127.0.0.1:${port}`,
       rotate: false,
       partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },

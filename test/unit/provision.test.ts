@@ -203,6 +203,8 @@ describe("a batch from a merchants CSV", () => {
       "broker/mosquitto-dynsec.conf",
       "broker/dynamic-security.json",
       "broker/service.json",
+      "broker/release.json",
+      "broker/release.password",
       "stickers/M-001.png",
       "stickers/M-001.pdf",
       "stickers/M-002.png",
@@ -310,7 +312,12 @@ describe("a batch from a merchants CSV", () => {
       `topic write pt/v1/${qr.deviceId}/tap`,
     ]);
     expect(deviceAccess("sb-1", "soundbox").read).not.toContain("pt/v1/sb-1/charge");
-    expect(mosquittoAcl("svc", [])).toContain("user svc\ntopic readwrite pt/v1/#");
+    const operators = mosquittoAcl({ service: "svc", release: "rel" }, []);
+    expect(operators).toContain("user svc\ntopic readwrite pt/v1/#");
+    // The release publisher: commands and update topics of every device, no payments or acks.
+    expect(operators).toContain(
+      "user rel\ntopic read pt/v1/+/cmdack\ntopic read pt/v1/+/upd/get\ntopic read pt/v1/+/upd/state\ntopic write pt/v1/+/cmd\ntopic write pt/v1/+/upd/data\n",
+    );
   });
 
   it("decodes each sticker, PNG and PDF, back to the merchant's static QR", async () => {
