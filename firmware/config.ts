@@ -3,6 +3,7 @@
  * simulator), overridden by what provisioning wrote to the "config" domain of the key-value store.
  */
 import type { KeyValueStore, KvValue } from "../hal/kv";
+import type { WifiSettings } from "../hal/network";
 import { DEFAULT_LATE_AFTER_MS } from "./payments/late-policy";
 import { fromHex } from "./protocol/bytes";
 import { isValidDeviceId } from "./protocol/topics";
@@ -65,6 +66,11 @@ export interface DeviceDefaults {
   merchantQr?: string;
   /** The MQTT session's reconnect delays (firmware/session.ts); the build's choice, not NVS's. */
   reconnect?: Partial<Backoff>;
+  /**
+   * The Wi-Fi network to join. NVS config/ssid and config/psk (provisioning, or a signed NFC
+   * provisioning tag) win; without either the platform keeps the link it made itself.
+   */
+  wifi?: WifiSettings;
 }
 
 /** Keys `payterm provision` writes to the config domain besides those loadConfig reads (docs/manufacturing.md). */
@@ -130,6 +136,16 @@ function p256PublicKey(kv: KeyValueStore, name: string, fallbackHex: string | un
   return key && key.length === P256_POINT_BYTES && key[0] === 0x04 ? key : undefined;
 }
 
+/** NVS ssid (with psk, "" when absent: an open network) wins over the build's; an empty ssid is none. */
+function wifiSettings(kv: KeyValueStore, fallback: WifiSettings | undefined): WifiSettings | undefined {
+  const ssid = kv.get(CONFIG_DOMAIN, "ssid");
+  if (typeof ssid === "string" && ssid !== "") {
+    const psk = kv.get(CONFIG_DOMAIN, "psk");
+    return { ssid, psk: typeof psk === "string" ? psk : "" };
+  }
+  return fallback?.ssid ? { ...fallback } : undefined;
+}
+
 function soundboxSettings(kv: KeyValueStore, defaults: SoundboxSettings): SoundboxSettings {
   return {
     burstDepth: numberOr(kv, "burstDepth", defaults.burstDepth),
@@ -166,6 +182,7 @@ export function loadConfig(kv: KeyValueStore, defaults: DeviceDefaults): DeviceC
     operatorPublicKey: p256PublicKey(kv, "opKey", defaults.operatorKey),
     merchantQr: stringOr(kv, PROVISIONED_KEYS.merchantQr, defaults.merchantQr),
     reconnect: { ...DEFAULT_BACKOFF, ...defaults.reconnect },
+    wifi: wifiSettings(kv, defaults.wifi),
   };
 }
 

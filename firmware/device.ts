@@ -70,6 +70,9 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
   // An NVS image flashed onto the other product's board: say so, then run as what the firmware is.
   if (provisionedFor !== undefined && provisionedFor !== system.product)
     log.event("error", "product-mismatch", { provisioned: provisionedFor, firmware: system.product });
+  // The network joins while the rest starts; its passphrase stays out of the log.
+  hal.network.join(config.wifi);
+  if (config.wifi) log.event("info", "wifi-join", { ssid: config.wifi.ssid });
   const topics = deviceTopics(system.deviceId);
   const journal = new Journal(hal.kv);
   if (journal.unreadableAtStart > 0) log.event("warn", "journal-unreadable", { slots: journal.unreadableAtStart });

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VoicePack } from "./audio/voice-pack";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded";
+import { DEMO_ACCESS_POINT } from "./device/sim-network";
 import { SimDevice } from "./device/sim-device";
 import { Registry } from "./registry";
 import { ensureReleaseKey, releaseKeyDir } from "./release/keys";
@@ -84,6 +85,7 @@ export class Simulator {
         updateHealthMs: options.updates?.healthMs,
         updateTrialBoots: options.updates?.trialBoots,
         nfcOperatorKey,
+        accessPoint: DEMO_ACCESS_POINT,
       });
       devices.set(deviceId, device);
     }

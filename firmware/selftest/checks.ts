@@ -161,13 +161,14 @@ const battery: Check = ({ hal, limits }, done) => {
 const network: Check = ({ hal, limits, once, sessionReady }, done) => {
   let waited = 0;
   const poll = () => {
-    const { link, rssi } = hal.network.status();
+    const { link, rssi, reason } = hal.network.status();
     const values: CborMap = { link };
     if (rssi !== undefined) values.rssi = rssi;
+    if (reason !== undefined) values.reason = reason;
     const weak = rssi !== undefined && rssi < limits.minRssi;
     if (link === "up" && !weak && sessionReady()) return done({ status: "pass", detail: `connected${rssi === undefined ? "" : ` at ${rssi} dBm`}`, values });
     if (waited >= limits.networkMs) {
-      const why = link !== "up" ? "Wi-Fi link down" : weak ? `signal ${rssi} dBm is below ${limits.minRssi} dBm` : "not connected and subscribed to the broker";
+      const why = link !== "up" ? `Wi-Fi link down${reason ? ` (${reason})` : ""}` : weak ? `signal ${rssi} dBm is below ${limits.minRssi} dBm` : "not connected and subscribed to the broker";
       return done({ status: "fail", detail: why, values });
     }
     waited += POLL_MS;

@@ -2,7 +2,7 @@
 import type { ButtonId, Buttons } from "../buttons";
 import { Listeners } from "../listeners";
 import type { Log, LogFields, LogLevel } from "../log";
-import type { Network, NetworkStatus } from "../network";
+import type { LinkDownReason, Network, NetworkStatus, WifiSettings } from "../network";
 import type { Power, PowerStatus } from "../power";
 import type { Product, SystemInfo } from "../system";
 
@@ -41,27 +41,68 @@ export class MemoryPower implements Power {
   }
 }
 
+/**
+ * The network around a device, settable from a test: the radio link (`set`, as the world makes
+ * it) and, when modelled, the access point (`accessPoint`) that a joined network's settings must
+ * match, as a shop's router checks SSID and passphrase.
+ */
 export class MemoryNetwork implements Network {
   readonly #listeners = new Listeners<NetworkStatus>();
-  #status: NetworkStatus = { link: "up", rssi: -55 };
+  #radio: NetworkStatus = { link: "up", rssi: -55 };
+  /** The shop's access point; undefined: any network the device joins lets it in. */
+  #accessPoint: WifiSettings | undefined;
+  #joined: WifiSettings | undefined;
+
+  constructor(accessPoint?: WifiSettings) {
+    this.#accessPoint = accessPoint && { ...accessPoint };
+  }
 
   status(): NetworkStatus {
-    return { ...this.#status };
+    const refused = this.#refusal();
+    if (refused) return { link: "down", rssi: undefined, reason: refused };
+    if (this.#radio.link === "down") return { link: "down", rssi: undefined, reason: this.#radio.reason ?? "lost" };
+    return { ...this.#radio };
   }
 
   listen(listener: (status: NetworkStatus) => void): () => void {
     return this.#listeners.add(listener);
   }
 
-  /** Changes the given fields and reports the whole new status to every listener. */
+  /** The network the device joined (its passphrase included), for tests. */
+  get joined(): WifiSettings | undefined {
+    return this.#joined && { ...this.#joined };
+  }
+
+  join(settings: WifiSettings | undefined): void {
+    if (!settings) return;
+    this.#joined = { ...settings };
+    this.#listeners.emit(this.status());
+  }
+
+  /** The shop changes its router's network or passphrase (undefined: stops checking). */
+  setAccessPoint(accessPoint: WifiSettings | undefined): void {
+    this.#accessPoint = accessPoint && { ...accessPoint };
+    this.#listeners.emit(this.status());
+  }
+
+  /** Changes the given fields of the radio link and reports the whole new status to every listener. */
   set(status: Partial<NetworkStatus>): void {
-    this.#status = { ...this.#status, ...status };
+    this.#radio = { ...this.#radio, ...status };
     this.#listeners.emit(this.status());
   }
 
   /** A power cut: the firmware that listened is gone, the link stays as it is. */
   forgetListeners(): void {
     this.#listeners.clear();
+  }
+
+  /** Why the access point keeps the joined network out, if it does (nothing to say while the radio is down). */
+  #refusal(): LinkDownReason | undefined {
+    const ap = this.#accessPoint;
+    const joined = this.#joined;
+    if (!ap || !joined || this.#radio.link === "down") return undefined;
+    if (joined.ssid !== ap.ssid) return "lost";
+    return joined.psk === ap.psk ? undefined : "wrong-password";
   }
 }
 

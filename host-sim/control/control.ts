@@ -491,6 +491,7 @@ export class SimulatorControl {
       session: device.running ? device.firmware.session.state : "off",
       link: network.link,
       rssi: network.rssi,
+      linkReason: network.reason,
       battery: { percent: power.batteryPercent, charging: power.charging },
       buttons: device.buttons.available,
       counters: device.running ? device.firmware.pipeline.counters : undefined,

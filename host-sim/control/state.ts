@@ -3,6 +3,7 @@
  * scenarios check. Types only, shared with the page's code (no Node imports here).
  */
 import type { ButtonId } from "../../hal/buttons";
+import type { LinkDownReason } from "../../hal/network";
 import type { Product } from "../../hal/system";
 import type { PipelineCounters } from "../../firmware/payments/counters";
 import type { SoundboxState } from "../../firmware/soundbox/soundbox";
@@ -15,6 +16,8 @@ export interface DeviceState {
   session: string;
   link: "up" | "down";
   rssi: number | undefined;
+  /** Why the link is down (a rejected Wi-Fi passphrase...), when it is. */
+  linkReason: LinkDownReason | undefined;
   battery: { percent: number; charging: boolean };
   buttons: readonly ButtonId[];
   counters: PipelineCounters | undefined;

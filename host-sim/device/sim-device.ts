@@ -18,11 +18,13 @@ import { LinkGatedTransport } from "../hal/link-gate";
 import { MqttJsTransport } from "../hal/mqttjs-transport";
 import { nodeClock, NodeTimers } from "../hal/node-clock";
 import { nodeCrypto } from "../hal/node-crypto";
-import { MemoryNetwork, MemoryPower } from "../../hal/memory/peripherals";
+import { MemoryPower } from "../../hal/memory/peripherals";
+import type { WifiSettings } from "../../hal/network";
 import { SimButtons } from "../hal/panel";
 import { RecordingAudio, type ClipSource } from "../hal/recording-audio";
 import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
+import { SimNetwork } from "./sim-network";
 import { FileUpdateStorage } from "../hal/update-slots";
 import { buildSimImage, readSimImageHeader, type SimImageHeader } from "../release/sim-image";
 import { SimSoundbox } from "./sim-soundbox";
@@ -69,13 +71,18 @@ export interface SimDeviceOptions {
   nfcBus?: HostInterface;
   /** The MQTT session's reconnect delays, when not the firmware's defaults (tests shorten them). */
   reconnect?: Partial<Backoff>;
+  /**
+   * The shop's Wi-Fi access point: a network the firmware joins (provisioned in NVS or by a
+   * provisioning tag) must match it, or the link stays down with the reason. Omitted, any is let in.
+   */
+  accessPoint?: WifiSettings;
 }
 
 export class SimDevice {
   readonly log: EventLog;
   readonly buttons: SimButtons;
   readonly power = new MemoryPower();
-  readonly network = new MemoryNetwork();
+  readonly network: SimNetwork;
   #timers = new NodeTimers();
   #transport = new MqttJsTransport();
   #device: Device | undefined;
@@ -94,6 +101,7 @@ export class SimDevice {
 
   constructor(readonly options: SimDeviceOptions) {
     this.log = new EventLog(options.deviceId);
+    this.network = new SimNetwork(options.accessPoint, this.log);
     this.buttons = new SimButtons(BUTTONS[options.product]);
     const screen = options.screen ?? { width: 240, height: 320 };
     this.display = options.product === "qr-display" ? new FramebufferDisplay(screen.width, screen.height) : undefined;

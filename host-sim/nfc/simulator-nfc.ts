@@ -13,6 +13,7 @@
  */
 import { EventLog } from "../device/event-log";
 import type { SimDevice } from "../device/sim-device";
+import { DEMO_ACCESS_POINT } from "../device/sim-network";
 import { chargesFor, payCharge, type ChargeService } from "../service/charges";
 import type { DeviceKey } from "../service/confirmation";
 import type { PaymentService } from "../service/payment-service";
@@ -120,7 +121,7 @@ export class SimulatorNfc {
       // Seconds since the epoch: each tag made later supersedes the ones before.
       seq: given.seq ?? Math.floor(now / 1000),
       expiresAt: given.expiresAt ?? now + PROVISIONING_TAG_LIFE_MS,
-      wifi: given.wifi ?? { ssid: "payterm-demo", psk: "payterm-demo-passphrase" },
+      wifi: given.wifi ?? DEMO_ACCESS_POINT,
       ...(given.broker ? { broker: given.broker } : {}),
       ...(merchant ? { merchant } : {}),
     };

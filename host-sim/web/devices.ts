@@ -7,6 +7,7 @@
 import { currencyInfo, formatAmount } from "../../firmware/money";
 import type { DeviceEvent } from "../device/event-log";
 import type { DeviceState } from "../control/state";
+import type { LinkDownReason } from "../../hal/network";
 import { act, post, say } from "./api";
 import { ScreenView } from "./screen";
 import type { Speaker } from "./speaker";
@@ -19,6 +20,14 @@ const KEY_LABELS: Record<string, [text: string, name: string]> = {
   function: ["Summary", "Summary: says today's total"],
   power: ["Power", "Power: says whether it is connected; hold: switches off; when off: switches on"],
 };
+/** What the page says for each reason the firmware's network HAL gives for a link that is down. */
+const LINK_REASONS: Record<LinkDownReason, string> = {
+  unconfigured: "no network provisioned",
+  joining: "joining",
+  "wrong-password": "wrong Wi-Fi password",
+  lost: "access point out of reach",
+};
+
 const KEY_ORDER = ["volumeDown", "volumeUp", "replay", "function", "power"];
 
 /** What each of the firmware's screens (firmware/qr-display ScreenState) tells a person. */
@@ -41,7 +50,7 @@ interface Led {
 
 function onlineLed(d: DeviceState): Led {
   if (!d.running) return { color: "off", blink: false, meaning: "off" };
-  if (d.link === "down") return { color: "red", blink: false, meaning: "no Wi-Fi" };
+  if (d.link === "down") return { color: "red", blink: d.linkReason === "wrong-password", meaning: `no Wi-Fi${d.linkReason ? `: ${LINK_REASONS[d.linkReason]}` : ""}` };
   if (d.session === "online") return { color: "green", blink: false, meaning: "connected" };
   return { color: "amber", blink: true, meaning: `connecting (${d.session})` };
 }
@@ -170,7 +179,7 @@ export class DeviceCard {
       rows.push(["Today", sb ? sb.today.totals.map((t) => `${t.count} · ${t.currency} ${formatAmount(t.totalMinor, currencyInfo(t.currency)?.exponent ?? 2)}`).join(", ") || "no payments" : "–"]);
     }
     if (state.screen) rows.push(["Screen", state.running ? state.screen.state ?? "–" : "dark"]);
-    rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : "down"]);
+    rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : `down${state.linkReason ? `: ${LINK_REASONS[state.linkReason]}` : ""}`]);
     if (state.product === "soundbox") rows.push(["Language", state.language]);
     const stats = el(r, "[data-stats]");
     stats.replaceChildren(
