@@ -6,11 +6,10 @@
  * release account provisioning made. The device downloads, verifies, switches and confirms. The
  * wrong password, or a certificate from another CA, is refused with exit 3 and nothing is sent.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../host-sim/cli";
 import { BROKER_PASSWORD_ENV, EXIT_BROKER } from "../../host-sim/cli/release";
 import { SimDevice } from "../../host-sim/device/sim-device";
 import { FileKv } from "../../host-sim/hal/file-kv";
@@ -20,6 +19,7 @@ import { signRelease } from "../../host-sim/release/sign";
 import { buildSimImage } from "../../host-sim/release/sim-image";
 import type { Mosquitto } from "../support/mosquitto";
 import { TestCa } from "../support/tls-certs";
+import { runCli } from "../support/cli";
 import { connectAs } from "../support/mqtt-clients";
 import { ProvisionedBatch, type BatchRequest } from "../support/provisioned-batch";
 
@@ -59,6 +59,14 @@ async function rig(name: string, request: BatchRequest, configuration: "mosquitt
   return { batch, broker, device, keys, operator };
 }
 
+async function dismantle(r: Rig | undefined): Promise<void> {
+  if (!r) return;
+  r.device.stop();
+  await r.broker.stop();
+  r.batch.remove();
+  rmSync(r.operator, { recursive: true, force: true });
+}
+
 /** A signed simulator image of `version`, as files the operator would hand to publish. */
 function release(r: Rig, version: string): { manifest: string; image: string } {
   const image = buildSimImage({ version, product: "soundbox" }, IMAGE_BYTES);
@@ -83,20 +91,6 @@ function publishArgs(r: Rig, files: { manifest: string; image: string }, credent
   ];
 }
 
-/** Runs the CLI, keeping what it printed. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = jest.spyOn(console, "log").mockImplementation((...parts: unknown[]) => void out.push(parts.join(" ")));
-  const error = jest.spyOn(console, "error").mockImplementation((...parts: unknown[]) => void err.push(parts.join(" ")));
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 function confirmedVersions(device: SimDevice): unknown[] {
   return device.log.events.filter((e) => e.name === "update-confirmed").map((e) => e.fields.version);
@@ -109,12 +103,7 @@ describe("release publish through mosquitto with provisioning's ACL and password
     r = await rig("release-secured", {});
   });
 
-  afterAll(async () => {
-    r?.device.stop();
-    await r?.broker.stop();
-    r?.batch.remove();
-    if (r) rmSync(r.operator, { recursive: true, force: true });
-  });
+  afterAll(() => dismantle(r));
 
   it("takes credentials only in consistent sets (exit 2 with the reason)", async () => {
     const files = release(r, "0.1.4");
@@ -125,7 +114,7 @@ describe("release publish through mosquitto with provisioning's ACL and password
       [["--cert", "c.crt"], /--cert and --key go together/],
       [["--username", "u", "--password-file", join(r.operator, "missing")], /cannot read the password file/],
     ] as const) {
-      const result = await run(publishArgs(r, files, [...credentials]));
+      const result = await runCli(...publishArgs(r, files, [...credentials]));
       expect([credentials, result.code]).toEqual([credentials, 2]);
       expect(result.err).toMatch(reason);
     }
@@ -135,7 +124,7 @@ describe("release publish through mosquitto with provisioning's ACL and password
     const account = JSON.parse(r.batch.file("broker/release.json")) as { username: string };
     process.env[BROKER_PASSWORD_ENV] = "not-the-password";
     try {
-      const result = await run(publishArgs(r, release(r, "0.1.5"), ["--username", account.username]));
+      const result = await runCli(...publishArgs(r, release(r, "0.1.5"), ["--username", account.username]));
       expect(result.code).toBe(EXIT_BROKER);
       expect(result.err).toMatch(/the broker refused the credentials of payterm-release .*Not authorized.*nothing was sent/);
     } finally {
@@ -146,7 +135,7 @@ describe("release publish through mosquitto with provisioning's ACL and password
 
   it("publishes as the release account (password from provisioning's file): the device verifies, installs and confirms", async () => {
     const account = JSON.parse(r.batch.file("broker/release.json")) as { username: string; passwordFile: string };
-    const result = await run(publishArgs(r, release(r, "0.2.0"), ["--username", account.username, "--password-file", join(r.batch.out, "broker", account.passwordFile)]));
+    const result = await runCli(...publishArgs(r, release(r, "0.2.0"), ["--username", account.username, "--password-file", join(r.batch.out, "broker", account.passwordFile)]));
     expect(result.err).toBe("");
     expect(result.out).toMatch(/ confirmed /);
     expect(result.out).toContain(`{"deviceId":"${r.device.options.deviceId}","outcome":"updated","firmware":"0.2.0"}`);
@@ -187,16 +176,11 @@ describe("release publish through mosquitto's dynamic-security plugin (broker/mo
     r = await rig("release-secured-dynsec", {}, "mosquitto-dynsec.conf");
   });
 
-  afterAll(async () => {
-    r?.device.stop();
-    await r?.broker.stop();
-    r?.batch.remove();
-    if (r) rmSync(r.operator, { recursive: true, force: true });
-  });
+  afterAll(() => dismantle(r));
 
   it("the release role's topic patterns grant the publisher its subscriptions: the device installs and confirms", async () => {
     const account = JSON.parse(r.batch.file("broker/release.json")) as { username: string; passwordFile: string };
-    const result = await run(publishArgs(r, release(r, "0.2.0"), ["--username", account.username, "--password-file", join(r.batch.out, "broker", account.passwordFile)]));
+    const result = await runCli(...publishArgs(r, release(r, "0.2.0"), ["--username", account.username, "--password-file", join(r.batch.out, "broker", account.passwordFile)]));
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(confirmedVersions(r.device)).toEqual(["0.2.0"]);
@@ -210,12 +194,7 @@ describe("release publish over mosquitto's TLS listener with the release account
     r = await rig("release-secured-tls", { scheme: "mqtts", auth: "tls", serverNames: ["127.0.0.1"] });
   });
 
-  afterAll(async () => {
-    r?.device.stop();
-    await r?.broker.stop();
-    r?.batch.remove();
-    if (r) rmSync(r.operator, { recursive: true, force: true });
-  });
+  afterAll(() => dismantle(r));
 
   const certificateArgs = (cert: string, key: string) => ["--ca", join(r.batch.out, "broker", "ca.crt"), "--cert", cert, "--key", key];
 
@@ -225,7 +204,7 @@ describe("release publish over mosquitto's TLS listener with the release account
     const key = join(r.operator, "impostor.key");
     writeFileSync(cert, impostor.cert);
     writeFileSync(key, impostor.key);
-    const result = await run(publishArgs(r, release(r, "0.1.5"), certificateArgs(cert, key)));
+    const result = await runCli(...publishArgs(r, release(r, "0.1.5"), certificateArgs(cert, key)));
     expect(result.code).toBe(EXIT_BROKER);
     expect(result.err).toMatch(/could not connect to the broker|refused/);
     expect(r.device.log.events.some((e) => e.name.startsWith("update-"))).toBe(false);
@@ -233,7 +212,7 @@ describe("release publish over mosquitto's TLS listener with the release account
 
   it("publishes with release.crt and release.key: the device, on TLS with its own certificate, installs and confirms", async () => {
     const broker = (name: string) => join(r.batch.out, "broker", name);
-    const result = await run(publishArgs(r, release(r, "0.2.0"), certificateArgs(broker("release.crt"), broker("release.key"))));
+    const result = await runCli(...publishArgs(r, release(r, "0.2.0"), certificateArgs(broker("release.crt"), broker("release.key"))));
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(confirmedVersions(r.device)).toEqual(["0.2.0"]);
