@@ -13,6 +13,7 @@ import { DEFAULT_BACKOFF, type Backoff } from "./session";
 import type { CborValue } from "./protocol/cbor";
 import { buildUpi } from "./qr/upi";
 import { languageFor } from "./voice/languages";
+import { WIFI_KEYS } from "./wifi-settings";
 
 export const DEFAULT_TELEMETRY_EVERY_MS = 60_000;
 
@@ -138,9 +139,9 @@ function p256PublicKey(kv: KeyValueStore, name: string, fallbackHex: string | un
 
 /** NVS ssid (with psk, "" when absent: an open network) wins over the build's; an empty ssid is none. */
 function wifiSettings(kv: KeyValueStore, fallback: WifiSettings | undefined): WifiSettings | undefined {
-  const ssid = kv.get(CONFIG_DOMAIN, "ssid");
+  const ssid = kv.get(CONFIG_DOMAIN, WIFI_KEYS.ssid);
   if (typeof ssid === "string" && ssid !== "") {
-    const psk = kv.get(CONFIG_DOMAIN, "psk");
+    const psk = kv.get(CONFIG_DOMAIN, WIFI_KEYS.psk);
     return { ssid, psk: typeof psk === "string" ? psk : "" };
   }
   return fallback?.ssid ? { ...fallback } : undefined;

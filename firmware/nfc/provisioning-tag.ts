@@ -18,6 +18,7 @@ import type { KeyValueStore } from "../../hal/kv";
 import { concatBytes, utf8Encode } from "../protocol/bytes";
 import { CborError, decodeCbor, isCborMap, type CborMap, type CborValue } from "../protocol/cbor";
 import { buildUpi } from "../qr/upi";
+import { isWpa2Passphrase, ssidProblem, WIFI_KEYS } from "../wifi-settings";
 import { isExternal, type NdefRecord } from "./ndef";
 
 export const PROVISIONING_RECORD_TYPE = "payterm.dev:provision";
@@ -126,10 +127,13 @@ function text(value: CborValue, what: string, min: number, max: number): string 
 
 function wifi(value: CborValue): { ssid: string; psk: string } {
   const m = map(value, "wifi");
-  const ssid = text(m.ssid, "wifi.ssid", 1, 32);
+  const ssid = m.ssid;
+  if (typeof ssid !== "string") refuse("malformed", '"wifi.ssid" must be text');
+  const problem = ssidProblem(ssid);
+  if (problem) refuse("malformed", `"wifi.ssid" ${problem}`);
   const psk = text(m.psk, "wifi.psk", 0, 64);
-  // WPA2: a passphrase of 8 to 63 printable ASCII characters, or 64 hex digits; "" is an open network.
-  if (psk !== "" && !/^[\x20-\x7e]{8,63}$/.test(psk) && !/^[0-9A-Fa-f]{64}$/.test(psk))
+  // "" is an open network.
+  if (psk !== "" && !isWpa2Passphrase(psk))
     refuse("malformed", '"wifi.psk" must be empty, 8 to 63 printable ASCII characters, or 64 hex digits');
   return { ssid, psk };
 }
@@ -175,8 +179,8 @@ export function applyProvisioning(kv: KeyValueStore, settings: ProvisioningSetti
     written.push(key);
   };
   if (settings.wifi) {
-    set("ssid", settings.wifi.ssid);
-    set("psk", settings.wifi.psk);
+    set(WIFI_KEYS.ssid, settings.wifi.ssid);
+    set(WIFI_KEYS.psk, settings.wifi.psk);
   }
   // The broker as a URL: it takes precedence over separate host, port and TLS fields (firmware/broker.ts).
   if (settings.broker) set("url", `${settings.broker.tls ? "mqtts" : "mqtt"}://${settings.broker.host}:${settings.broker.port}`);
