@@ -9,11 +9,15 @@ import { InputError, LedgerError, provision, ProvisionError, type ProvisionReque
 import { PRODUCTS, type AuthMode } from "../provision/model";
 import { readP256PublicKey } from "../provision/p256-key";
 import { progressOn } from "../provision/progress";
+import { wifiPskProblem, wifiSsidProblem } from "../provision/wifi";
+import type { WifiSettings } from "../../hal/network";
 import { integerArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
 
 export const DEFAULT_PARTITION_TABLE = join(projectRoot, "hal", "moddable", "partitions.csv");
 const CHIPS = ["esp32", "esp32s2", "esp32s3", "esp32c3", "esp32c6"];
+/** Where the Wi-Fi passphrase comes from when neither --wifi-psk-file nor --wifi-psk gives it. */
+export const WIFI_PSK_ENV = "PAYTERM_WIFI_PSK";
 
 function readInput(path: string, flag: string): string {
   try {
@@ -21,6 +25,43 @@ function readInput(path: string, flag: string): string {
   } catch (error) {
     throw new UsageError(`--${flag} ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
+}
+
+/**
+ * The batch's network from --wifi-ssid and one of: --wifi-psk-file (its first line),
+ * PAYTERM_WIFI_PSK, --wifi-psk (seen by every user of the machine, as `release publish
+ * --password` is), or --wifi-open. Messages name where a bad passphrase came from, never what it is.
+ */
+function wifiArgs(o: { "wifi-ssid"?: string; "wifi-psk"?: string; "wifi-psk-file"?: string; "wifi-open"?: boolean }): WifiSettings | undefined {
+  const given = [o["wifi-psk-file"] !== undefined && "--wifi-psk-file", o["wifi-psk"] !== undefined && "--wifi-psk", o["wifi-open"] && "--wifi-open"].filter(
+    (flag): flag is string => typeof flag === "string",
+  );
+  if (given.length > 1) throw new UsageError(`give one of --wifi-psk-file, --wifi-psk and --wifi-open, not ${given.join(" and ")}`);
+  const ssid = o["wifi-ssid"];
+  if (ssid === undefined) {
+    if (given.length > 0) throw new UsageError(`${given[0]} is for the network --wifi-ssid names: add --wifi-ssid NAME`);
+    return undefined;
+  }
+  const ssidProblem = wifiSsidProblem(ssid);
+  if (ssidProblem) throw new UsageError(`--wifi-ssid ${ssidProblem}`);
+  if (o["wifi-open"]) return { ssid, psk: "" };
+  let psk: string | undefined;
+  let source: string;
+  if (o["wifi-psk-file"] !== undefined) {
+    psk = readInput(o["wifi-psk-file"], "wifi-psk-file").split(/\r?\n/)[0];
+    source = `--wifi-psk-file ${o["wifi-psk-file"]}`;
+  } else if (o["wifi-psk"] !== undefined) {
+    psk = o["wifi-psk"];
+    source = "--wifi-psk";
+  } else {
+    psk = process.env[WIFI_PSK_ENV];
+    source = WIFI_PSK_ENV;
+  }
+  if (psk === undefined)
+    throw new UsageError(`--wifi-ssid needs the network's passphrase: --wifi-psk-file FILE, ${WIFI_PSK_ENV}, or --wifi-psk; or --wifi-open for an open network`);
+  const pskProblem = wifiPskProblem(psk);
+  if (pskProblem) throw new UsageError(`the Wi-Fi passphrase from ${source} ${pskProblem}`);
+  return { ssid, psk };
 }
 
 function hex(n: number): string {
@@ -33,6 +74,14 @@ function report(summary: ProvisionSummary): string {
     `files: ${summary.files.created} created, ${summary.files.updated} updated, ${summary.files.unchanged} unchanged`,
     `NVS partition at ${hex(summary.nvs.offset)}, ${hex(summary.nvs.size)} bytes: flash/commands.txt, or flash/flash.sh DEVICE_ID PORT`,
   ];
+  const { wifi } = summary;
+  if (wifi.devices > 0 || summary.wifiChanged.length > 0)
+    lines.push(
+      `Wi-Fi: ${wifi.devices} of ${summary.devices} device${summary.devices === 1 ? "" : "s"} join a network (${wifi.networks} SSID${wifi.networks === 1 ? "" : "s"}${wifi.open ? `, ${wifi.open} open` : ""})` +
+        (summary.wifiChanged.length
+          ? `; ${summary.wifiChanged.length} image${summary.wifiChanged.length === 1 ? "" : "s"} changed: reflash ${summary.wifiChanged.length === 1 ? "it" : "them"}, or give devices already in the field a signed provisioning tag (payterm nfc sign-tag)`
+          : ""),
+    );
   for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
   return lines.join("\n");
 }
@@ -44,6 +93,7 @@ export const provisionCommand: Command = {
     "                  [--lang CODE] [--tls [--ca-cert FILE --ca-key FILE] [--server-name HOST]...] [--broker-ca FILE]",
     "                  [--release-key release.pub.hex] [--nfc-key FILE] [--rotate] [--partitions FILE] [--chip esp32] [--baud N]",
     "                  [--id-prefix pt] [--service-user NAME] [--release-user NAME] [--keepalive S] [--cert-days N]",
+    `                  [--wifi-ssid NAME (--wifi-psk-file FILE | $${WIFI_PSK_ENV} | --wifi-psk P | --wifi-open)]`,
   ],
   async run(args) {
     const o = parseFlags(args, {
@@ -70,6 +120,10 @@ export const provisionCommand: Command = {
       "cert-days": { type: "string" },
       "release-key": { type: "string" },
       "nfc-key": { type: "string" },
+      "wifi-ssid": { type: "string" },
+      "wifi-psk": { type: "string" },
+      "wifi-psk-file": { type: "string" },
+      "wifi-open": { type: "boolean" },
     });
     if (!o.out) throw new UsageError("--out DIR is required: where the batch's files go (created with mode 0700)");
     if (o.csv && o.count) throw new UsageError("use --count or --csv, not both");
@@ -115,6 +169,7 @@ export const provisionCommand: Command = {
       releaseUser: o["release-user"],
       releaseKey: publicKey("release-key"),
       nfcKey: publicKey("nfc-key"),
+      wifi: wifiArgs(o),
       keepalive: integerArg(o.keepalive, "--keepalive", 10, 1200) ?? 60,
       certificateDays: integerArg(o["cert-days"], "--cert-days", 1, 36_500) ?? 3650,
       now: new Date(),

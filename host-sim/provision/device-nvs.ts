@@ -1,6 +1,6 @@
 /**
  * What a device's NVS partition holds after provisioning, in the domains the firmware reads:
- * "config" (firmware/config.ts: identity, broker, credentials, language, merchant), "keys"
+ * "config" (firmware/config.ts: identity, broker, credentials, language, Wi-Fi, merchant), "keys"
  * (firmware/payments/keyring.ts: the HMAC key under its key id) and, for TLS, "tls" (the trust
  * anchor, client certificate and PKCS#8 key as DER blobs, which config's tlsCa, tlsCert and tlsKey
  * name as "nvs:<key>", firmware/broker.ts).
@@ -9,11 +9,14 @@ import type { KvValue } from "../../hal/kv";
 import { TLS_DOMAIN } from "../../firmware/broker";
 import { CONFIG_DOMAIN, PROVISIONED_KEYS } from "../../firmware/config";
 import { KEYRING_DOMAIN } from "../../firmware/payments/keyring";
+import { WIFI_KEYS } from "../../firmware/wifi-settings";
+import type { WifiSettings } from "../../hal/network";
 import type { BrokerAddress } from "./broker-url";
 import { merchantQrPayload } from "./merchant-qr";
 import type { KvDomains } from "./nvs/kv-image";
 import type { DeviceRecord } from "./model";
 import { pemToDer } from "./pem";
+import { deviceWifi } from "./wifi";
 
 /** The config key that names each blob of the tls domain. */
 const TLS_REFERENCES: Record<string, string> = { ca: "tlsCa", cert: "tlsCert", key: "tlsKey" };
@@ -33,6 +36,8 @@ export interface DeviceNvsOptions {
   /** Uncompressed P-256 points the firmware verifies signatures with. */
   releaseKey?: Uint8Array;
   nfcKey?: Uint8Array;
+  /** The batch's Wi-Fi network, which a device's own (its CSV row's) completes or replaces. */
+  wifi?: WifiSettings;
 }
 
 export function deviceDomains(device: DeviceRecord, options: DeviceNvsOptions): KvDomains {
@@ -46,6 +51,9 @@ export function deviceDomains(device: DeviceRecord, options: DeviceNvsOptions): 
     ["keepalive", options.keepalive],
     ["lang", device.language],
   ];
+  // Open networks get psk "" written out, as a provisioning tag writes it (firmware/config.ts reads both alike).
+  const wifi = deviceWifi(options.wifi, device.wifi);
+  if (wifi) config.push([WIFI_KEYS.ssid, wifi.ssid], [WIFI_KEYS.psk, wifi.psk]);
   // Read by firmware/config.ts as updatePublicKey and operatorPublicKey.
   if (options.releaseKey) config.push(["updKey", buffer(options.releaseKey)]);
   if (options.nfcKey) config.push(["opKey", buffer(options.nfcKey)]);

@@ -27,6 +27,15 @@ function checkDevice(device: DeviceRecord, i: number, seen: Set<string>): void {
   if (!/^[0-9a-f]{64}$/.test(device.keyHex)) fail(`${device.deviceId} has a malformed HMAC key`);
   if (typeof device.keyId !== "string" || !/^[A-Za-z0-9._-]{1,15}$/.test(device.keyId)) fail(`${device.deviceId} has a malformed key id`);
   if (typeof device.mqtt?.username !== "string") fail(`${device.deviceId} has no broker username`);
+  if (device.wifi !== undefined && !wifiFieldsAreText(device.wifi, false)) fail(`${device.deviceId} has malformed Wi-Fi settings`);
+}
+
+/** A network's fields are text (both of them for the batch's; either for a row's). */
+function wifiFieldsAreText(wifi: unknown, both: boolean): boolean {
+  if (typeof wifi !== "object" || wifi === null) return false;
+  const { ssid, psk } = wifi as { ssid?: unknown; psk?: unknown };
+  const ok = (field: unknown) => typeof field === "string" || (!both && field === undefined);
+  return ok(ssid) && ok(psk);
 }
 
 export function readLedger(out: OutputDir): Ledger | undefined {
@@ -40,6 +49,7 @@ export function readLedger(out: OutputDir): Ledger | undefined {
   }
   if (ledger?.format !== 1) fail(`format ${JSON.stringify(ledger?.format)} is not 1`);
   if (!ledger.settings || typeof ledger.settings.brokerUrl !== "string") fail("settings are missing");
+  if (ledger.settings.wifi !== undefined && !wifiFieldsAreText(ledger.settings.wifi, true)) fail("the batch's Wi-Fi settings are malformed");
   if (!Array.isArray(ledger.devices)) fail("devices is not an array");
   const seen = new Set<string>();
   ledger.devices.forEach((device, i) => checkDevice(device, i, seen));

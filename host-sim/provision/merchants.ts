@@ -12,13 +12,18 @@
  *   mcc          merchant category code, 4 digits
  *   emvco        an EMVCo merchant-presented static payload, CRC included, instead of a VPA
  *   device_id    a fixed device id (e.g. one printed on the case already); otherwise one is made
+ *   wifi_ssid    the shop's Wi-Fi network (default: --wifi-ssid), taken as written, spaces included
+ *   wifi_psk     its WPA2 passphrase (default: the batch's), taken as written
+ *   wifi_open    "yes": the network is open, no passphrase
  */
+import type { WifiSettings } from "../../hal/network";
 import type { Product } from "../../hal/system";
 import { isValidDeviceId } from "../../firmware/protocol/topics";
 import { languageFor } from "../../firmware/voice/languages";
 import { parseCsv, CsvError } from "./csv";
 import { merchantQrPayload } from "./merchant-qr";
 import { PRODUCTS, type MerchantBinding } from "./model";
+import { deviceWifi, wifiPskProblem, wifiSsidProblem, type WifiOverride } from "./wifi";
 
 export interface MerchantRow {
   /** Spreadsheet row number (file line where the record starts). */
@@ -27,11 +32,14 @@ export interface MerchantRow {
   language: string;
   deviceId?: string;
   merchant: MerchantBinding;
+  wifi?: WifiOverride;
 }
 
 export interface RowDefaults {
   product?: Product;
   language: string;
+  /** The batch's network, which rows complete or replace. */
+  wifi?: WifiSettings;
 }
 
 export class InputError extends Error {
@@ -41,7 +49,7 @@ export class InputError extends Error {
   }
 }
 
-const COLUMNS = ["merchant_id", "name", "product", "language", "vpa", "mcc", "emvco", "device_id"] as const;
+const COLUMNS = ["merchant_id", "name", "product", "language", "vpa", "mcc", "emvco", "device_id", "wifi_ssid", "wifi_psk", "wifi_open"] as const;
 type Column = (typeof COLUMNS)[number];
 
 const MERCHANT_ID = /^[A-Za-z0-9._-]{1,40}$/;
@@ -83,10 +91,11 @@ export function parseMerchants(text: string, source: string, defaults: RowDefaul
       problems.push(`row ${line}: ${fields.length} fields, the header has ${header.fields.length}`);
       continue;
     }
-    const get = (column: Column): string => {
+    const verbatim = (column: Column): string => {
       const i = index.get(column);
-      return i === undefined ? "" : fields[i].trim();
+      return i === undefined ? "" : fields[i];
     };
+    const get = (column: Column): string => verbatim(column).trim();
     const merchantId = get("merchant_id");
     if (!MERCHANT_ID.test(merchantId)) problem(`merchant_id ${JSON.stringify(merchantId)} must be 1-40 of A-Z a-z 0-9 . _ -`);
     const name = get("name");
@@ -116,6 +125,8 @@ export function parseMerchants(text: string, source: string, defaults: RowDefaul
       }
     } else if (product === "qr-display") problem("a qr-display needs a vpa or an emvco payload for its static QR");
 
+    const wifi = rowWifi(verbatim("wifi_ssid"), verbatim("wifi_psk"), get("wifi_open"), defaults.wifi, problem);
+
     if (product) {
       const slot = deviceId ? `device:${deviceId}` : `merchant:${merchantId}:${product}`;
       const earlier = slots.get(slot);
@@ -127,8 +138,46 @@ export function parseMerchants(text: string, source: string, defaults: RowDefaul
       problems.push(...rowProblems);
       continue;
     }
-    out.push({ row: line, product: product as Product, language, deviceId, merchant });
+    const row: MerchantRow = { row: line, product: product as Product, language, deviceId, merchant };
+    if (wifi) row.wifi = wifi;
+    out.push(row);
   }
   if (problems.length > 0) throw new InputError(problems, source);
   return out;
+}
+
+/**
+ * A row's Wi-Fi cells: spaces are part of a network's name and passphrase, so neither is trimmed.
+ * The passphrase is never quoted in a problem.
+ */
+function rowWifi(ssid: string, psk: string, open: string, batch: WifiSettings | undefined, problem: (message: string) => void): WifiOverride | undefined {
+  const own: WifiOverride = {};
+  let fine = true;
+  const refuse = (message: string) => {
+    problem(message);
+    fine = false;
+  };
+  if (ssid !== "") {
+    const why = wifiSsidProblem(ssid);
+    if (why) refuse(`wifi_ssid ${JSON.stringify(ssid)} ${why}`);
+    own.ssid = ssid;
+  }
+  if (open !== "" && open.toLowerCase() !== "yes") refuse(`wifi_open must be yes or empty, got ${JSON.stringify(open)}`);
+  else if (open !== "") {
+    if (psk !== "") refuse("wifi_open yes and a wifi_psk contradict each other: an open network has no passphrase");
+    own.psk = "";
+  }
+  if (psk !== "" && open === "") {
+    const why = wifiPskProblem(psk);
+    if (why) refuse(`wifi_psk ${why}`);
+    own.psk = psk;
+  }
+  if (own.ssid === undefined && own.psk === undefined) return undefined;
+  if (fine)
+    try {
+      deviceWifi(batch, own);
+    } catch (error) {
+      problem((error as Error).message);
+    }
+  return own;
 }

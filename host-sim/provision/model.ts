@@ -2,7 +2,9 @@
  * What a provisioning batch is made of. The ledger (provision.json in the output directory) holds
  * these records; every other output file is derived from it, so a rerun rebuilds the same files.
  */
+import type { WifiSettings } from "../../hal/network";
 import type { Product } from "../../hal/system";
+import type { WifiOverride } from "./wifi";
 
 export const PRODUCTS: readonly Product[] = ["soundbox", "qr-display"];
 
@@ -41,6 +43,8 @@ export interface DeviceRecord {
    */
   slot: string;
   merchant?: MerchantBinding;
+  /** The merchants CSV row's Wi-Fi cells, over the batch's network (settings.wifi). */
+  wifi?: WifiOverride;
   keyId: string;
   /** The 32-byte HMAC key, hex. */
   keyHex: string;
@@ -60,6 +64,8 @@ export interface BatchSettings {
   /** The operator's release key (config/updKey) and NFC provisioning-tag key (config/opKey), hex of the P-256 point. */
   releaseKeyHex?: string;
   nfcKeyHex?: string;
+  /** The network every device joins unless its row names its own (config/ssid, config/psk); psk "" is open. */
+  wifi?: WifiSettings;
 }
 
 export interface CaRecord {

@@ -11,6 +11,7 @@
  * files from the same identities.
  */
 import { availableParallelism } from "node:os";
+import type { WifiSettings } from "../../hal/network";
 import type { Product } from "../../hal/system";
 import { backendCsv, backendDevice, backendJson } from "./backend";
 import { writeBrokerFiles } from "./broker-files";
@@ -28,6 +29,7 @@ import { nvsPartition, parsePartitionTable } from "./partition-table";
 import type { Progress } from "./progress";
 import { writeStickers, type StickerJob } from "./stickers";
 import type { CertificateAuthority } from "./tls/certificates";
+import { deviceWifi, sameWifi, wifiSettingsProblem, type WifiOverride } from "./wifi";
 
 /** The X.509 code loads only for TLS batches: it takes longer to load than a password batch takes to make. */
 const tlsTools = () => import("./tls/certificates");
@@ -61,6 +63,8 @@ export interface ProvisionRequest {
   /** Uncompressed P-256 points (readP256PublicKey) for config/updKey and config/opKey; kept from the ledger when absent. */
   releaseKey?: Uint8Array;
   nfcKey?: Uint8Array;
+  /** The network every device joins unless its CSV row names its own (psk "" for an open one); kept from the ledger when absent. */
+  wifi?: WifiSettings;
   keepalive: number;
   certificateDays: number;
   now: Date;
@@ -75,6 +79,10 @@ export interface ProvisionSummary {
   rotated: string[];
   /** Kept identities whose merchant, language or product settings changed. */
   rebound: string[];
+  /** Devices already in the batch whose image names another Wi-Fi network or passphrase than before. */
+  wifiChanged: string[];
+  /** Devices whose image names a network, how many distinct networks, and how many devices join an open one. */
+  wifi: { devices: number; networks: number; open: number };
   files: Record<WriteOutcome, number>;
   warnings: string[];
   nvs: { offset: number; size: number };
@@ -86,6 +94,7 @@ interface Slot {
   language: string;
   deviceId?: string;
   merchant?: MerchantBinding;
+  wifi?: WifiOverride;
   row?: number;
 }
 
@@ -95,15 +104,16 @@ const DEFAULT_RELEASE_USER = "payterm-release";
 const ACCOUNT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const CA_KEY_FILE = "ca/ca.key";
 
-function slotsFromRequest(request: ProvisionRequest, language: string): Slot[] {
+function slotsFromRequest(request: ProvisionRequest, language: string, wifi: WifiSettings | undefined): Slot[] {
   if (request.merchants) {
-    const rows: MerchantRow[] = parseMerchants(request.merchants.text, request.merchants.source, { product: request.product, language });
+    const rows: MerchantRow[] = parseMerchants(request.merchants.text, request.merchants.source, { product: request.product, language, wifi });
     return rows.map((row) => ({
       key: row.deviceId ? `device:${row.deviceId}` : `merchant:${row.merchant.id}:${row.product}`,
       product: row.product,
       language: row.language,
       deviceId: row.deviceId,
       merchant: row.merchant,
+      wifi: row.wifi,
       row: row.row,
     }));
   }
@@ -120,6 +130,15 @@ function sameMerchant(a: MerchantBinding | undefined, b: MerchantBinding | undef
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
+/** The network a device's image names, or undefined when the ledger leaves it incomplete. */
+function wifiOf(settings: Ledger["settings"], device: DeviceRecord): WifiSettings | undefined {
+  try {
+    return deviceWifi(settings.wifi, device.wifi);
+  } catch {
+    return undefined;
+  }
+}
+
 class Batch {
   readonly out: OutputDir;
   readonly summary: ProvisionSummary;
@@ -132,6 +151,8 @@ class Batch {
   freshRelease = false;
   /** A CA made this run: its key is written with the ledger that names it. */
   pendingCaKey: string | undefined;
+  /** Each device's network as the previous run left it, to tell which images change. */
+  readonly previousWifi = new Map<string, WifiSettings | undefined>();
 
   constructor(readonly request: ProvisionRequest) {
     this.out = new OutputDir(request.out);
@@ -142,6 +163,8 @@ class Batch {
       kept: [],
       rotated: [],
       rebound: [],
+      wifiChanged: [],
+      wifi: { devices: 0, networks: 0, open: 0 },
       files: { created: 0, updated: 0, unchanged: 0 },
       warnings: [],
       nvs: { offset: 0, size: 0 },
@@ -179,6 +202,14 @@ class Batch {
     const nfcKeyHex = hex(r.nfcKey) ?? previous?.settings.nfcKeyHex;
     if (releaseKeyHex) settings.releaseKeyHex = releaseKeyHex;
     if (nfcKeyHex) settings.nfcKeyHex = nfcKeyHex;
+    if (r.wifi) {
+      const problem = wifiSettingsProblem(r.wifi);
+      if (problem) throw new ProvisionError(`Wi-Fi: ${problem}`);
+    }
+    // Not a rotation: the network is the shop's, not part of any identity, so a new one changes the images only.
+    const wifi = r.wifi ?? previous?.settings.wifi;
+    if (wifi) settings.wifi = { ssid: wifi.ssid, psk: wifi.psk };
+    if (previous) for (const device of previous.devices) this.previousWifi.set(device.deviceId, wifiOf(previous.settings, device));
     this.ledger = {
       format: 1,
       settings,
@@ -239,6 +270,7 @@ class Batch {
           createdAt: now,
         };
         if (slot.merchant) device.merchant = slot.merchant;
+        if (slot.wifi) device.wifi = slot.wifi;
         this.ledger.devices.push(device);
         this.fresh.add(device);
         this.summary.created.push(deviceId);
@@ -249,6 +281,10 @@ class Batch {
         if (slot.merchant) existing.merchant = slot.merchant;
         else delete existing.merchant;
         this.summary.rebound.push(existing.deviceId);
+      }
+      if (JSON.stringify(existing.wifi ?? null) !== JSON.stringify(slot.wifi ?? null)) {
+        if (slot.wifi) existing.wifi = slot.wifi;
+        else delete existing.wifi;
       }
       if (r.rotate) {
         existing.keyId = nextKeyId(existing.keyId);
@@ -276,6 +312,21 @@ class Batch {
         this.summary.rotated.push(device.deviceId);
       }
     this.summary.devices = this.ledger.devices.length;
+    this.countWifi();
+  }
+
+  countWifi(): void {
+    const networks = new Set<string>();
+    const { wifi } = this.summary;
+    for (const device of this.ledger.devices) {
+      const now = wifiOf(this.ledger.settings, device);
+      if (this.previousWifi.has(device.deviceId) && !sameWifi(this.previousWifi.get(device.deviceId), now)) this.summary.wifiChanged.push(device.deviceId);
+      if (!now) continue;
+      wifi.devices++;
+      networks.add(now.ssid);
+      if (now.psk === "") wifi.open++;
+    }
+    wifi.networks = networks.size;
   }
 
   async certificateAuthority(): Promise<void> {
@@ -377,8 +428,8 @@ class Batch {
   }
 
   nvsOptions(trustAnchorPem: string | undefined): DeviceNvsOptions {
-    const { releaseKeyHex, nfcKeyHex } = this.ledger.settings;
-    const options: DeviceNvsOptions = { broker: this.broker, trustAnchorPem, keepalive: this.request.keepalive };
+    const { releaseKeyHex, nfcKeyHex, wifi } = this.ledger.settings;
+    const options: DeviceNvsOptions = { broker: this.broker, trustAnchorPem, keepalive: this.request.keepalive, wifi };
     if (releaseKeyHex) options.releaseKey = new Uint8Array(Buffer.from(releaseKeyHex, "hex"));
     if (nfcKeyHex) options.nfcKey = new Uint8Array(Buffer.from(nfcKeyHex, "hex"));
     return options;
@@ -455,7 +506,7 @@ export async function provision(request: ProvisionRequest): Promise<ProvisionSum
   const batch = new Batch(request);
   const previous = readLedger(batch.out);
   batch.settle(previous);
-  batch.reconcile(slotsFromRequest(request, language));
+  batch.reconcile(slotsFromRequest(request, language, batch.ledger.settings.wifi));
   batch.summary.nvs = { offset: target.offset, size: target.size };
 
   await batch.certificateAuthority();
