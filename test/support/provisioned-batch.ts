@@ -25,7 +25,7 @@ import { freePort, Mosquitto } from "./mosquitto";
 const PARTITIONS = join(import.meta.dirname, "..", "..", "hal", "moddable", "partitions.csv");
 
 /** What a test chooses; the rest of the request is a plain ESP32 batch. */
-export type BatchRequest = Partial<Pick<ProvisionRequest, "count" | "product" | "auth" | "serverNames" | "releaseKey">> & {
+export type BatchRequest = Partial<Pick<ProvisionRequest, "count" | "product" | "auth" | "serverNames" | "releaseKey" | "wifi">> & {
   /** A merchants CSV's text, instead of `count`. */
   merchantsCsv?: string;
   /** mqtt or mqtts; the host is 127.0.0.1 and the port a free one. */
@@ -64,6 +64,7 @@ export class ProvisionedBatch {
       auth: request.auth,
       serverNames: request.serverNames,
       releaseKey: request.releaseKey,
+      wifi: request.wifi,
       brokerUrl: `${request.scheme ?? "mqtt"}://127.0.0.1:${port}`,
       rotate: false,
       partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },
@@ -87,8 +88,9 @@ export class ProvisionedBatch {
     return readBackendImport(this.file("backend/devices.json"), "devices.json");
   }
 
-  image(deviceId: string): Image {
-    const kv = new FileKv();
+  /** `kvPath`: where the store keeps its file (a simulated device's NVS), or in memory only. */
+  image(deviceId: string, kvPath?: string): Image {
+    const kv = new FileKv(kvPath);
     loadNvsIntoKv(new Uint8Array(readFileSync(join(this.out, "devices", deviceId, "nvs.bin"))), kv);
     return { deviceId, kv };
   }

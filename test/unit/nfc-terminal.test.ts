@@ -206,6 +206,8 @@ describe("provisioning tags", () => {
     ["with a bad merchant VPA", () => provisioningMessage(settings({ merchant: { vpa: "no-at-sign", name: "X" } }), OPERATOR.secretKey), "malformed", {}],
     ["with a bad port", () => provisioningMessage(settings({ broker: { host: "h.example", port: 0, tls: false } }), OPERATOR.secretKey), "malformed", {}],
     ["with a short passphrase", () => provisioningMessage(settings({ wifi: { ssid: "x", psk: "short" } }), OPERATOR.secretKey), "malformed", {}],
+    ["with a control character in the SSID", () => provisioningMessage(settings({ wifi: { ssid: "Shop\u0000Wi-Fi", psk: "correct horse battery" } }), OPERATOR.secretKey), "malformed", {}],
+    ["with a 33-byte SSID", () => provisioningMessage(settings({ wifi: { ssid: "चाय".repeat(3) + "x".repeat(6), psk: "correct horse battery" } }), OPERATOR.secretKey), "malformed", {}],
     ["setting nothing", () => provisioningMessage({ deviceId: DEVICE, seq: 7, expiresAt: now() + 1000 }, OPERATOR.secretKey), "empty", {}],
     ["on a device with no operator key", () => provisioningMessage(settings(), OPERATOR.secretKey), "no-operator-key", { operatorKey: null }],
   ];

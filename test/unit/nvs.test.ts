@@ -59,6 +59,10 @@ const VECTOR_SIZES: [string, number][] = [
   ["device", 0x6000],
   ["multipage", 0x8000],
   ["page-edge", 0x4000],
+  // Provisioned images that name a Wi-Fi network (wifi-devices.json; test/unit/provision.test.ts makes them from the ledger records).
+  ["wifi", 0x3000],
+  ["wifi-hex", 0x3000],
+  ["wifi-open", 0x3000],
 ];
 
 function entryAt(image: Uint8Array, page: number, entry: number): Uint8Array {
