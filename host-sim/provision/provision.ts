@@ -282,10 +282,9 @@ class Batch {
         else delete existing.merchant;
         this.summary.rebound.push(existing.deviceId);
       }
-      if (JSON.stringify(existing.wifi ?? null) !== JSON.stringify(slot.wifi ?? null)) {
-        if (slot.wifi) existing.wifi = slot.wifi;
-        else delete existing.wifi;
-      }
+      // Reported by countWifi, which compares each device's resulting network with the last run's.
+      if (slot.wifi) existing.wifi = slot.wifi;
+      else delete existing.wifi;
       if (r.rotate) {
         existing.keyId = nextKeyId(existing.keyId);
         existing.keyHex = newHmacKeyHex();
