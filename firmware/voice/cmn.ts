@@ -10,7 +10,7 @@
  * (35, "_r": 五百 wǔ bǎi → wú bǎi). Each form is its own clip.
  */
 import { splitAmount, type CurrencyInfo } from "../money";
-import { defineLanguage, type CurrencyClips } from "./phrasing";
+import { defineLanguage, VERB_FIRST_TEMPLATES, type CurrencyClips } from "./phrasing";
 
 const THIRD_TONE = ["d5", "d9", "bai"];
 const UNITS = ["", "shi", "bai", "qian"];
@@ -105,15 +105,8 @@ export const mandarin = defineLanguage({
   countNumber: (n) => (n === 2 ? ["liang"] : chineseNumber(n)),
   currencies: CURRENCIES,
   payments: ["bi", "bi"],
-  templates: {
-    payment: [["{provider}"], "received", "{amount}"],
-    offlineSummary: ["while_offline", "received", "{count}", "total", "{amount}"],
-    burstSummary: ["received", "{count}", "total", "{amount}"],
-    dailySummary: ["today", "{count}", "total", "{amount}"],
-    dailyNone: ["today", "no_payments"],
-    volume: ["volume", "{level}"],
-    prompts: { ready: ["device_ready"], connected: ["connected"], no_network: ["no_network"], battery_low: ["battery_low"], charging: ["charging"] },
-  },
+  // The provider opens the sentence: 支付宝到账….
+  templates: { ...VERB_FIRST_TEMPLATES, payment: [["{provider}"], "received", "{amount}"] },
 });
 
 function mandarinDefault(amountMinor: number, currency: CurrencyInfo): string[] {

@@ -5,7 +5,7 @@
  * and empat and enam after the tens open with a schwa (dua puluh əmpat), clips "n4c", "n6c".
  * ribu, juta, miliar, triliun are the scale words, seribu and sejuta one thousand and million.
  */
-import { defineLanguage, type CurrencyClips } from "./phrasing";
+import { defineLanguage, VERB_FIRST_TEMPLATES, type CurrencyClips } from "./phrasing";
 
 function belowThousand(n: number, out: string[]): void {
   const hundreds = Math.floor(n / 100);
@@ -60,13 +60,5 @@ export const indonesian = defineLanguage({
   number: indonesianNumber,
   currencies: CURRENCIES,
   payments: ["payments", "payments"],
-  templates: {
-    payment: ["received", "{amount}", ["via", "{provider}"]],
-    offlineSummary: ["while_offline", "received", "{count}", "total", "{amount}"],
-    burstSummary: ["received", "{count}", "total", "{amount}"],
-    dailySummary: ["today", "{count}", "total", "{amount}"],
-    dailyNone: ["today", "no_payments"],
-    volume: ["volume", "{level}"],
-    prompts: { ready: ["device_ready"], connected: ["connected"], no_network: ["no_network"], battery_low: ["battery_low"], charging: ["charging"] },
-  },
+  templates: VERB_FIRST_TEMPLATES,
 });

@@ -113,13 +113,26 @@ export function defineLanguage(phrasing: Phrasing): Language {
   };
 }
 
-/** Word order of the Indian languages: "[UPI on] <amount> received", "today <count> total <amount>". */
-export const VERB_FINAL_TEMPLATES: Phrasing["templates"] = {
-  payment: [["{provider}", "on"], "{amount}", "received"],
-  offlineSummary: ["while_offline", "{count}", "received", "total", "{amount}"],
-  burstSummary: ["{count}", "received", "total", "{amount}"],
+/** What every language says the same way, in the same clips: today's summary, the volume, the prompts. */
+const SHARED_TEMPLATES: Pick<Phrasing["templates"], "dailySummary" | "dailyNone" | "volume" | "prompts"> = {
   dailySummary: ["today", "{count}", "total", "{amount}"],
   dailyNone: ["today", "no_payments"],
   volume: ["volume", "{level}"],
   prompts: { ready: ["device_ready"], connected: ["connected"], no_network: ["no_network"], battery_low: ["battery_low"], charging: ["charging"] },
+};
+
+/** Word order of the Indian languages: "[UPI on] <amount> received", "<count> received total <amount>". */
+export const VERB_FINAL_TEMPLATES: Phrasing["templates"] = {
+  ...SHARED_TEMPLATES,
+  payment: [["{provider}", "on"], "{amount}", "received"],
+  offlineSummary: ["while_offline", "{count}", "received", "total", "{amount}"],
+  burstSummary: ["{count}", "received", "total", "{amount}"],
+};
+
+/** Word order of Thai and Indonesian: "received <amount> [via UPI]", "received <count> total <amount>". */
+export const VERB_FIRST_TEMPLATES: Phrasing["templates"] = {
+  ...SHARED_TEMPLATES,
+  payment: ["received", "{amount}", ["via", "{provider}"]],
+  offlineSummary: ["while_offline", "received", "{count}", "total", "{amount}"],
+  burstSummary: ["received", "{count}", "total", "{amount}"],
 };

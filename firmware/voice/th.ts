@@ -4,7 +4,7 @@
  * สิบ without หนึ่ง, twenty ยี่สิบ, and one after a tens word is เอ็ด (สิบเอ็ด, ยี่สิบเอ็ด).
  * These are the CLDR rules (ICU's th spell-out), which the oracle checks against.
  */
-import { defineLanguage, type CurrencyClips } from "./phrasing";
+import { defineLanguage, VERB_FIRST_TEMPLATES, type CurrencyClips } from "./phrasing";
 
 const PLACES = ["", "ten", "hundred", "thousand", "ten_thousand", "hundred_thousand"];
 
@@ -46,13 +46,5 @@ export const thai = defineLanguage({
   number: thaiNumber,
   currencies: CURRENCIES,
   payments: ["payments", "payments"],
-  templates: {
-    payment: ["received", "{amount}", ["via", "{provider}"]],
-    offlineSummary: ["while_offline", "received", "{count}", "total", "{amount}"],
-    burstSummary: ["received", "{count}", "total", "{amount}"],
-    dailySummary: ["today", "{count}", "total", "{amount}"],
-    dailyNone: ["today", "no_payments"],
-    volume: ["volume", "{level}"],
-    prompts: { ready: ["device_ready"], connected: ["connected"], no_network: ["no_network"], battery_low: ["battery_low"], charging: ["charging"] },
-  },
+  templates: VERB_FIRST_TEMPLATES,
 });
