@@ -22,6 +22,7 @@ import { encodeTelemetry } from "./telemetry";
 import { startQrTerminal, type QrTerminal } from "./qr-display/terminal";
 import { registerSoundboxCommands } from "./soundbox/commands";
 import { Soundbox } from "./soundbox/soundbox";
+import { VoiceClips } from "./soundbox/voice-clips";
 import { FALLBACK_LANGUAGE, languageFor } from "./voice/languages";
 import { UpdateAgent } from "./update/agent";
 import { registerUpdateCommand } from "./update/command";
@@ -82,7 +83,12 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
     log.event("warn", "language-unknown", { requested: config.language, using: FALLBACK_LANGUAGE.code });
     language = FALLBACK_LANGUAGE;
   }
-  const soundbox = hal.audio ? new Soundbox({ ...hal, audio: hal.audio }, language, journal, config.soundbox) : undefined;
+  // The installed voice pack, checked before the first word is said; the built-in pack otherwise.
+  const voice = hal.audio
+    ? new VoiceClips({ audio: hal.audio, voice: hal.update?.voice, crypto: hal.crypto, timers: hal.timers, clock, log, language: language.code })
+    : undefined;
+  voice?.start();
+  const soundbox = hal.audio && voice ? new Soundbox({ ...hal, audio: hal.audio }, language, journal, config.soundbox, voice) : undefined;
   const late = new LateFolder(hal.timers, (summary) => soundbox?.offlineSummary(summary));
   const qr =
     hal.display && hal.qr
@@ -111,6 +117,7 @@ export function startDevice(hal: Hal, defaults: DeviceDefaults): Device {
         publish: (topic, payload, qos, retain) => session.publish(topic, payload, qos, retain),
         // Switching images restarts the device: not in the middle of an announcement.
         busy: () => (hal.audio ? hal.audio.pending() > 0 : false),
+        voicePacks: voice,
       })
     : undefined;
 

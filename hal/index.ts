@@ -36,7 +36,7 @@ export interface Hal {
   update?: UpdateStorage;
 }
 
-export type { AudioOut } from "./audio";
+export type { AudioOut, ClipArea } from "./audio";
 export type { ButtonId, Buttons } from "./buttons";
 export type { ByteTransport, TransportFlavour } from "./byte-transport";
 export type { Clock, TimerHandle, Timers } from "./clock";

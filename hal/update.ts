@@ -10,6 +10,8 @@
  * healthy restarts, and the boot path does the rest.
  */
 
+import type { ClipArea } from "./audio";
+
 export type SlotIndex = 0 | 1;
 
 /** What this boot is running. */
@@ -72,14 +74,23 @@ export interface InstalledVoicePack {
 /**
  * Voice packs in two areas: the active one the speaker reads, the inactive one a download goes
  * to. Activation swaps them in one step; there is no trial, since a pack cannot stop the device
- * from booting, and the firmware checks the whole pack before activating it.
+ * from booting, and the firmware checks the whole pack before activating it. Two areas, so the
+ * installed pack keeps speaking while its successor downloads.
  */
 export interface VoicePackAreas {
   readonly inactive: ImageArea;
   active(): InstalledVoicePack | undefined;
   /** Reads the active pack's bytes. */
   readActive(offset: number, into: Uint8Array): void;
+  /**
+   * The active area as the audio output plays it, in place (on the device, the partition mapped
+   * into memory, never a copy). It stays playable after a later activation, until the area is
+   * written again. Throws UpdateStorageError when no pack is active or the area cannot be mapped.
+   */
+  activeClips(): ClipArea;
   activate(pack: InstalledVoicePack): void;
+  /** The active pack is damaged: none is active from now on, so the same release can be installed again. */
+  deactivate(): void;
 }
 
 export interface UpdateStorage {

@@ -200,8 +200,10 @@ export async function startWebServer(control: SimulatorControl, port = 0): Promi
         if (what === "captions") return json(res, 200, captions(device.options.language));
         const clip = /^clip\/([A-Za-z0-9_.-]{1,64})\.wav$/.exec(what);
         if (clip) {
-          const voice = device.options.voice;
-          if (!voice?.has(clip[1])) throw new HttpError(404, `${device.options.deviceId} has no clip ${clip[1]}`);
+          // ?voice= names the pack the clip played from, as the clip event said: built-in unless given.
+          const label = url.searchParams.get("voice") ?? "built-in";
+          const voice = device.voiceFor(label);
+          if (!voice?.has(clip[1])) throw new HttpError(404, `${device.options.deviceId} has no clip ${clip[1]} in the voice ${JSON.stringify(label)}`);
           res.writeHead(200, { "content-type": "audio/wav", "cache-control": "max-age=3600" });
           return void res.end(encodeWav(voice.clip(clip[1])));
         }

@@ -3,10 +3,12 @@
  * off, the next utterance is only accepted once the previous one's last sound has played. The
  * audio queue is short (8 items on Moddable), so sounds are fed in batches, each batch ending
  * with a callback item that feeds the next. A volume change waits for the start of the next
- * utterance, so no utterance changes loudness half-way.
+ * utterance, so no utterance changes loudness half-way, and the clips come from the voice
+ * chosen at its start (voice-clips.ts), so none mixes two voices.
  */
 import type { AudioOut } from "../../hal/audio";
 import type { Log } from "../../hal/log";
+import type { ClipSource, Voice } from "./voice-clips";
 
 /** A beep, for signals that have no clip. */
 export interface Tone {
@@ -23,6 +25,8 @@ export const FALLBACK_BEEP: Tone = { hz: 880, ms: 150 };
 export class Player {
   readonly #audio: AudioOut;
   readonly #log: Log;
+  readonly #voice: Voice;
+  #clips: ClipSource;
   #sounds: readonly Sound[] = [];
   #next = 0;
   #queuedAny = false;
@@ -31,9 +35,16 @@ export class Player {
   #gain = 1;
   #appliedGain: number | undefined;
 
-  constructor(audio: AudioOut, log: Log) {
+  constructor(audio: AudioOut, log: Log, voice: Voice) {
     this.#audio = audio;
     this.#log = log;
+    this.#voice = voice;
+    this.#clips = voice.current;
+  }
+
+  /** The voice of the utterance playing, or of the next one when idle ("built-in", "hi 1.1.0"). */
+  get voice(): string {
+    return (this.#busy ? this.#clips : this.#voice.current).label;
   }
 
   /** True from `play` until the utterance's last sound has played. */
@@ -54,6 +65,7 @@ export class Player {
   play(sounds: readonly Sound[], onDone: () => void): void {
     if (this.#busy) throw new Error("player: an utterance is still playing");
     this.#busy = true;
+    this.#clips = this.#voice.current;
     this.#sounds = sounds;
     this.#next = 0;
     this.#queuedAny = false;
@@ -75,10 +87,10 @@ export class Player {
       const sound = sounds[this.#next++];
       if (typeof sound !== "string") {
         audio.enqueueTone(sound.hz, sound.ms);
-      } else if (audio.hasClip(sound)) {
-        audio.enqueueClip(sound);
+      } else if (this.#clips.has(sound)) {
+        this.#clips.enqueue(sound);
       } else {
-        this.#log.event("warn", "clip-missing", { clip: sound });
+        this.#log.event("warn", "clip-missing", { clip: sound, voice: this.#clips.label });
         continue;
       }
       queued++;

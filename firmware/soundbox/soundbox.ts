@@ -22,6 +22,7 @@ import { PressDetector, type Gesture } from "./press";
 import { DEFAULT_SOUNDBOX_SETTINGS, validSoundboxSettings, type SoundboxSettings } from "./settings";
 import { SpeechQueue, type QueueState, type UtteranceKind } from "./speech-queue";
 import { StatusPrompts } from "./status-prompts";
+import { builtInVoice, type Voice } from "./voice-clips";
 import { MAX_VOLUME, MIN_VOLUME, Volume } from "./volume";
 
 /** What the simulator and telemetry show of the soundbox. */
@@ -33,6 +34,8 @@ export interface SoundboxState {
   speaking: UtteranceKind | undefined;
   waiting: number;
   today: DayTotals;
+  /** The voice it speaks with: "built-in", or the installed pack ("hi 1.1.0"). */
+  voice: string;
 }
 
 type SoundboxHal = Pick<Hal, "clock" | "timers" | "kv" | "log" | "buttons" | "network" | "power"> & { audio: AudioOut };
@@ -51,13 +54,13 @@ export class Soundbox {
   #sessionOnline = false;
   #unlistenNetwork: (() => void) | undefined;
 
-  constructor(hal: SoundboxHal, language: Language, journal: Journal, settings: SoundboxSettings = DEFAULT_SOUNDBOX_SETTINGS) {
+  constructor(hal: SoundboxHal, language: Language, journal: Journal, settings: SoundboxSettings = DEFAULT_SOUNDBOX_SETTINGS, voice: Voice = builtInVoice(hal.audio)) {
     this.#hal = hal;
     this.#language = language;
     this.#journal = journal;
     this.#settings = validSoundboxSettings(hal.log, settings);
     this.#volume = new Volume(hal.kv, hal.log);
-    this.#player = new Player(hal.audio, hal.log);
+    this.#player = new Player(hal.audio, hal.log, voice);
     this.#player.gain = this.#volume.gain;
     this.#totals = new DailyTotals(hal.kv, hal.log, this.#settings.tzOffsetMinutes, journal.recent(1)[0]?.sequence ?? 0);
     this.#queue = new SpeechQueue({
@@ -187,6 +190,7 @@ export class Soundbox {
       speaking: this.#queue.current,
       waiting: this.#queue.waiting,
       today: this.today(),
+      voice: this.#player.voice,
     };
   }
 

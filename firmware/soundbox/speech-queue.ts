@@ -216,7 +216,7 @@ export class SpeechQueue {
       }
       this.#state = "speaking";
       this.#current = utterance;
-      this.#o.log.event("info", "spoken", { kind: utterance.kind, ...describe(utterance), clips: soundNames(sounds) });
+      this.#o.log.event("info", "spoken", { kind: utterance.kind, ...describe(utterance), clips: soundNames(sounds), voice: this.#o.player.voice });
       this.#o.player.play(sounds, () => {
         this.#o.log.event("debug", "played", { kind: utterance.kind, ...describe(utterance) });
         this.#next();

@@ -6,7 +6,9 @@
  *     \--not healthy within the health window: restart; the boot path counts trial boots and,
  *        past the limit, boots the previous image again--> rolled back
  *
- * A voice pack takes the same road to "ready", then is installed at once: no restart, no trial.
+ * A voice pack takes the same road until its bytes are in and hashed, then its contents are
+ * checked (`voicePacks.check`: a whole pack for the release's language, every clip as its index
+ * says) and it is installed at once: no restart, no trial. A pack that fails is not installed.
  * Every step that must survive a power cut is in the records (record.ts) before it is acted on,
  * and `start` reads them on every boot, with the boot state, to pick up where things stood.
  * The trigger is one call, `offer(signedManifest)`, made by the `update` command.
@@ -51,8 +53,16 @@ export interface UpdateAgentOptions {
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean): void;
   /** True while a restart would cut something short (an announcement playing). */
   busy?(): boolean;
-  onVoicePack?(pack: InstalledVoicePack): void;
+  /** What takes voice packs (the soundbox's voice); without it a downloaded pack is installed unchecked. */
+  voicePacks?: VoicePackHandler;
   download?: Pick<DownloadOptions, "window" | "timeoutMs" | "maxAttempts" | "maxBlockRetries">;
+}
+
+export interface VoicePackHandler {
+  /** Checks a downloaded pack in the inactive area; `done` runs on a later turn with why it cannot be installed, or undefined. */
+  check(read: (offset: number, into: Uint8Array) => void, size: number, release: { language: string; version: string }, done: (problem: string | undefined) => void): { cancel(): void };
+  /** The pack is the active one now. */
+  installed(pack: InstalledVoicePack): void;
 }
 
 export type OfferResult = { accepted: true; releaseId: string } | { accepted: false; reason: UpdateReasonCode; detail: string };
@@ -74,6 +84,7 @@ export class UpdateAgent {
   /** The release on trial; null when on trial with no record of which (NVS lost). */
   #trial: Manifest | null | undefined;
   #timer: TimerHandle | undefined;
+  #packCheck: { cancel(): void } | undefined;
   #ready = false;
 
   constructor(options: UpdateAgentOptions) {
@@ -163,6 +174,8 @@ export class UpdateAgent {
       this.#o.log.event("info", "update-superseded", { release: current.releaseId, by: manifest.releaseId });
       this.#download?.cancel();
       this.#download = undefined;
+      this.#packCheck?.cancel();
+      this.#packCheck = undefined;
       if (this.#timer) this.#o.timers.clear(this.#timer);
       this.#timer = undefined;
     }
@@ -203,6 +216,8 @@ export class UpdateAgent {
   stop(): void {
     if (this.#timer) this.#o.timers.clear(this.#timer);
     this.#timer = undefined;
+    this.#packCheck?.cancel();
+    this.#packCheck = undefined;
     this.#download?.pause();
   }
 
@@ -241,11 +256,23 @@ export class UpdateAgent {
   #downloaded(manifest: Manifest): void {
     this.#download = undefined;
     this.#o.log.event("info", "update-verified", { release: manifest.releaseId, version: manifest.version });
-    if (manifest.kind === "voice-pack") return this.#installVoicePack(manifest);
+    if (manifest.kind === "voice-pack") return this.#checkVoicePack(manifest);
     this.#records.setStep("ready");
     this.#phase = "ready";
     this.#report({ stage: "ready", ...this.#about(manifest) });
     this.#switchWhenIdle(manifest);
+  }
+
+  #checkVoicePack(manifest: Manifest): void {
+    const handler = this.#o.voicePacks;
+    const area = this.#area(manifest);
+    if (!handler || !area) return this.#installVoicePack(manifest);
+    const release = { language: manifest.language as string, version: manifest.version };
+    this.#packCheck = handler.check((offset, into) => area.read(offset, into), manifest.size, release, (problem) => {
+      this.#packCheck = undefined;
+      if (problem !== undefined) return this.#failed(manifest, UpdateReason.badPack, problem);
+      this.#installVoicePack(manifest);
+    });
   }
 
   #installVoicePack(manifest: Manifest): void {
@@ -263,7 +290,7 @@ export class UpdateAgent {
     this.#phase = "idle";
     this.#o.log.event("info", "voice-pack-installed", { language, version: manifest.version });
     this.#report({ stage: "installed", ...this.#about(manifest) });
-    this.#o.onVoicePack?.(pack);
+    this.#o.voicePacks?.installed(pack);
   }
 
   #switchWhenIdle(manifest: Manifest): void {

@@ -31,6 +31,8 @@ export const UpdateReason = {
   hashMismatch: "hash_mismatch",
   /** The whole slot, read back, does not hash to the manifest's SHA-256. */
   imageMismatch: "image_mismatch",
+  /** A voice pack that is not a whole pack for its release: bad format, wrong language or version, a clip that fails its hash. */
+  badPack: "bad_pack",
   /** The platform refused to boot the image. */
   activateFailed: "activate_failed",
   /** The release server stopped answering. */

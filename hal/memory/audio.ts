@@ -1,7 +1,8 @@
-import { toneName, type AudioOut } from "../audio";
+import { toneName, type AudioOut, type ClipArea } from "../audio";
+import { bytesClipArea } from "./clip-area";
 
 type Item =
-  | { kind: "clip"; name: string; remainingMs: number }
+  | { kind: "clip"; name: string; remainingMs: number; data?: Uint8Array }
   | { kind: "callback"; onReached: () => void }
   | { kind: "volume"; level: number };
 
@@ -10,6 +11,8 @@ export interface RecordingAudioOptions {
   clips: Iterable<string>;
   /** Queue length; Moddable's default is 8 per stream. */
   capacity?: number;
+  /** Samples per second (default 8000, the voice packs' rate). */
+  sampleRate?: number;
   /** How long each clip plays, ms (default 250). */
   clipMs?: number | ((name: string) => number);
 }
@@ -21,12 +24,15 @@ export interface RecordingAudioOptions {
  */
 export class RecordingAudio implements AudioOut {
   readonly capacity: number;
+  readonly sampleRate: number;
   /** Every clip accepted by enqueueClip, in order. */
   readonly enqueued: string[] = [];
   /** Every clip (and tone, as `toneName` spells it) that played to its end, in order. */
   readonly played: string[] = [];
   /** The volume each item of `played` played at. */
   readonly playedVolumes: number[] = [];
+  /** For each item of `played`: the IMA blocks it played from a clip area, or undefined for a named clip or a tone. */
+  readonly playedData: (Uint8Array | undefined)[] = [];
   /** The volume now playing: a queued change applies when playback reaches it. */
   volume = 1;
   readonly #clips: Set<string>;
@@ -36,6 +42,7 @@ export class RecordingAudio implements AudioOut {
   constructor(options: RecordingAudioOptions) {
     this.#clips = new Set(options.clips);
     this.capacity = options.capacity ?? 8;
+    this.sampleRate = options.sampleRate ?? 8000;
     const clipMs = options.clipMs ?? 250;
     this.#clipMs = typeof clipMs === "number" ? () => clipMs : clipMs;
   }
@@ -51,6 +58,12 @@ export class RecordingAudio implements AudioOut {
   enqueueClip(name: string): void {
     if (!this.#clips.has(name)) throw new Error(`audio: no clip named ${JSON.stringify(name)}`);
     this.#admit({ kind: "clip", name, remainingMs: Math.max(1, this.#clipMs(name)) });
+    this.enqueued.push(name);
+  }
+
+  enqueueSamples(name: string, area: ClipArea, sampleOffset: number, sampleCount: number): void {
+    const data = bytesClipArea(area).blocks(sampleOffset, sampleCount);
+    this.#admit({ kind: "clip", name, remainingMs: Math.max(1, Math.round((sampleCount * 1000) / this.sampleRate)), data });
     this.enqueued.push(name);
   }
 
@@ -98,6 +111,8 @@ export class RecordingAudio implements AudioOut {
       this.#queue.shift();
       this.played.push(head.name);
       this.playedVolumes.push(this.volume);
+      // What the area held when it played: it is read in place, and may be written later.
+      this.playedData.push(head.data?.slice());
     }
   }
 

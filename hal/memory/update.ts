@@ -9,6 +9,7 @@
  */
 import { bootStep, checkAreaOpen, checkAreaWrite, confirmedRecord, keptOnOpen, otherSlot, trialRecord, UpdateStorageError, type BootRecord, type BootState, type FirmwareSlots, type ImageArea, type UpdateStorage, type VoicePackAreas } from "../update";
 import { AlternatingVoiceAreas, type ActiveVoiceArea } from "../voice-areas";
+import { BytesClipArea } from "./clip-area";
 
 export const SECTOR_BYTES = 4096;
 
@@ -121,12 +122,21 @@ export class MemoryUpdateStorage implements UpdateStorage {
     const areas = flash.voiceAreas;
     this.voice =
       areas &&
-      new AlternatingVoiceAreas([new MemoryArea(flash, () => areas[0]), new MemoryArea(flash, () => areas[1])], {
-        load: () => flash.activeVoice,
-        save: (active) => {
-          flash.spend();
-          flash.activeVoice = active;
+      new AlternatingVoiceAreas(
+        [new MemoryArea(flash, () => areas[0]), new MemoryArea(flash, () => areas[1])],
+        {
+          load: () => flash.activeVoice,
+          save: (active) => {
+            flash.spend();
+            flash.activeVoice = active;
+          },
+          clear: () => {
+            flash.spend();
+            flash.activeVoice = undefined;
+          },
         },
-      });
+        // The flash itself, as the device maps its partition: later writes to the area show through.
+        (area) => new BytesClipArea(areas[area]),
+      );
   }
 }

@@ -6,7 +6,7 @@
  */
 import Resource from "Resource";
 import Timer from "timer";
-import type { AudioOut } from "../audio";
+import type { AudioOut, ClipArea } from "../audio";
 import { AUDIOOUT_QUEUE_LENGTH } from "./audio";
 
 /** MAUD header: "ma", version 1, bits per sample, u16 sample rate, channels, format, u32 sample count. */
@@ -18,13 +18,15 @@ type Item = { kind: "clip"; ms: number } | { kind: "callback"; run: () => void }
 
 export class TimedAudioOut implements AudioOut {
   readonly capacity: number;
+  readonly sampleRate: number;
   readonly #prefix: string;
   readonly #queue: Item[] = [];
   readonly #durations = new Map<string, number>();
   #timer: Timer | undefined;
 
-  constructor(options: { prefix: string; capacity?: number }) {
+  constructor(options: { prefix: string; sampleRate: number; capacity?: number }) {
     this.capacity = options.capacity ?? AUDIOOUT_QUEUE_LENGTH;
+    this.sampleRate = options.sampleRate;
     this.#prefix = options.prefix;
   }
 
@@ -45,6 +47,10 @@ export class TimedAudioOut implements AudioOut {
       this.#durations.set(name, ms);
     }
     this.#push({ kind: "clip", ms });
+  }
+
+  enqueueSamples(_name: string, _area: ClipArea, _sampleOffset: number, sampleCount: number): void {
+    this.#push({ kind: "clip", ms: Math.ceil((sampleCount * 1000) / this.sampleRate) });
   }
 
   enqueueTone(_frequencyHz: number, ms: number): void {

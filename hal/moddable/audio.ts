@@ -1,8 +1,11 @@
 /**
  * Audio clips through Moddable's `pins/audioout` (I2S on ESP32; a MAX98357A amplifier on the
- * soundbox). Clips are MAUD resources that the manifest builds from the voice pack's
+ * soundbox). Built-in clips are MAUD resources that the manifest builds from the voice pack's
  * `<clip>.wav` files (one language per build: mcrez names resources by file name, without
  * folders); a clip named "n5" is the resource `<prefix>n5.maud`, the prefix normally "".
+ * An installed pack's clips are played from its mapped partition (clip-area.ts): audioout's
+ * Samples command takes a host buffer, reads the MAUD header at its start, and plays `count`
+ * samples from `offset` in place (modules/pins/i2s/audioout.c, xs_audioout_enqueue).
  * Needs: "pins/audioout" ($(MODULES)/pins/i2s/manifest.json), "Resource".
  *
  * The desktop simulator's audioout on Linux neither plays nor reports progress: use
@@ -10,7 +13,8 @@
  */
 import AudioOutPins from "pins/audioout";
 import Resource from "Resource";
-import type { AudioOut } from "../audio";
+import type { AudioOut, ClipArea } from "../audio";
+import { MappedClipArea } from "./clip-area";
 
 /** MODDEF_AUDIOOUT_QUEUELENGTH: the manifest leaves it at the SDK default. */
 export const AUDIOOUT_QUEUE_LENGTH = 8;
@@ -28,19 +32,19 @@ export interface AudioOptions {
 
 export class PinsAudioOut implements AudioOut {
   readonly capacity: number;
+  readonly sampleRate: number;
   readonly #prefix: string;
   readonly #out: AudioOutPins;
   /** Callback items by id; flush() empties it so that callbacks already due do not run. */
   readonly #callbacks = new Map<number, () => void>();
   /** Resources already opened, by clip name (a Resource is a small handle onto flash). */
   readonly #clips = new Map<string, InstanceType<typeof Resource>>();
-  readonly #sampleRate: number;
   #nextId = 1;
 
   constructor(options: AudioOptions) {
     this.capacity = options.capacity ?? AUDIOOUT_QUEUE_LENGTH;
     this.#prefix = options.prefix;
-    this.#sampleRate = options.sampleRate;
+    this.sampleRate = options.sampleRate;
     this.#out = new AudioOutPins({ streams: 1, sampleRate: options.sampleRate, numChannels: 1, bitsPerSample: 16 });
     this.#out.callback = (id: number) => {
       const run = this.#callbacks.get(id);
@@ -72,9 +76,15 @@ export class PinsAudioOut implements AudioOut {
     this.#out.enqueue(STREAM, AudioOutPins.Samples, clip);
   }
 
+  enqueueSamples(_name: string, area: ClipArea, sampleOffset: number, sampleCount: number): void {
+    if (!(area instanceof MappedClipArea)) throw new TypeError("audio: not a mapped voice-pack partition");
+    this.#checkRoom();
+    this.#out.enqueue(STREAM, AudioOutPins.Samples, area.buffer, 1, sampleOffset, sampleCount);
+  }
+
   enqueueTone(frequencyHz: number, ms: number): void {
     this.#checkRoom();
-    this.#out.enqueue(STREAM, AudioOutPins.Tone, frequencyHz, Math.max(1, Math.round((ms * this.#sampleRate) / 1000)));
+    this.#out.enqueue(STREAM, AudioOutPins.Tone, frequencyHz, Math.max(1, Math.round((ms * this.sampleRate) / 1000)));
   }
 
   enqueueCallback(onReached: () => void): void {

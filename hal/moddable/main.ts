@@ -199,8 +199,9 @@ export function buildHal(): Hal {
     // mcrez names resources by file name only: the build carries one voice pack, at the top.
     const prefix = "";
     const audio = oneOf("audio", ["i2s", "timed", "none"] as const, "i2s");
-    if (audio === "i2s") hal.audio = new PinsAudioOut({ prefix, sampleRate: integer("sampleRate", 8000) });
-    else if (audio === "timed") hal.audio = new TimedAudioOut({ prefix });
+    const sampleRate = integer("sampleRate", 8000);
+    if (audio === "i2s") hal.audio = new PinsAudioOut({ prefix, sampleRate });
+    else if (audio === "timed") hal.audio = new TimedAudioOut({ prefix, sampleRate });
   } else {
     if (typeof screen !== "undefined") hal.display = new PocoDisplay(screen);
     else log.event("warn", "no-screen");

@@ -4,8 +4,9 @@
  * (build/devices/esp32/modules/ota) writes only in one sequential pass and cannot read back or
  * resume, so it is not used.
  * Needs: "embedded:update", "embedded:storage/flash" ($(MODDABLE)/modules/io/update/manifest.json,
- * esp32 only), and a partition table with otadata, ota_0 and ota_1, plus data partitions voice0
- * and voice1 for voice packs (docs/manufacturing.md, "Updates").
+ * esp32 only), "flash" ($(MODDABLE)/modules/files/flash/manifest.json) to map a voice-pack
+ * partition for playback, and a partition table with otadata, ota_0 and ota_1, plus data
+ * partitions voice0 and voice1 for voice packs (hal/moddable/partitions.csv).
  *
  * How the HAL contract maps onto what the SDK offers:
  * - The inactive slot is the partition "nextota". Downloads write it through Flash, erasing each
@@ -21,16 +22,25 @@
  *   tells the trial image from the previous one (labels of app partitions are not readable).
  * - A trial image that used up its boots is rolled back by sealing the previous image in "nextota"
  *   and restarting at once (`restartRequired`), before the firmware starts.
+ * - A voice pack is played from its partition in place: the `flash` module's map() (ESP-IDF
+ *   esp_partition_mmap) gives a read-only host buffer over the partition, which pins/audioout
+ *   takes as it is (embedded:storage/flash has no map). Each area is mapped once and the mapping
+ *   kept, so audio still queued from an area stays readable after a switch; ESP-IDF flushes the
+ *   cache of a mapped range it writes or erases, so the mapping reads what a later download put
+ *   there.
  * Limits: an image that crashes before JavaScript runs is not counted, and rolling back rewrites
  * the previous image's first sector: a power cut in those few milliseconds leaves it unbootable.
  */
 import Flash, { type Flash as FlashPartition } from "embedded:storage/flash";
 import Update from "embedded:update";
+import MappableFlash from "flash";
+import type { ClipArea } from "../audio";
 import type { Crypto } from "../crypto";
 import type { KeyValueStore } from "../kv";
 import type { Log } from "../log";
 import { checkAreaOpen, checkAreaWrite, keptOnOpen, otherSlot, UpdateStorageError, type BootState, type FirmwareSlots, type ImageArea, type SlotIndex, type UpdateStorage, type VoicePackAreas } from "../update";
 import { AlternatingVoiceAreas, type ActiveVoiceArea, type VoiceAreaRecord } from "../voice-areas";
+import { MappedClipArea } from "./clip-area";
 
 const DOMAIN = "ota";
 /** ESP-IDF app images start with this byte (ESP_IMAGE_HEADER_MAGIC). */
@@ -262,6 +272,27 @@ function voiceRecordIn(kv: KeyValueStore): VoiceAreaRecord {
     save(active: ActiveVoiceArea): void {
       kv.set(DOMAIN, "voice", JSON.stringify({ ...active.pack, area: active.area }));
     },
+    clear(): void {
+      kv.delete(DOMAIN, "voice");
+    },
+  };
+}
+
+/** Maps each labelled partition the first time it is asked for, and keeps the mapping (see the header). */
+function partitionMapper(labels: readonly [string, string]): (area: SlotIndex) => ClipArea {
+  const mapped: [MappedClipArea | undefined, MappedClipArea | undefined] = [undefined, undefined];
+  return (area) => {
+    let clips = mapped[area];
+    if (!clips) {
+      try {
+        const partition = new MappableFlash(labels[area]);
+        clips = new MappedClipArea(partition.map(), partition.byteLength);
+      } catch (error) {
+        throw new UpdateStorageError("io", `partition ${labels[area]} cannot be mapped: ${describe(error)}`);
+      }
+      mapped[area] = clips;
+    }
+    return clips;
   };
 }
 
@@ -284,7 +315,7 @@ export class ModdableUpdateStorage implements UpdateStorage {
     if (options.voicePartitions) {
       try {
         const [first, second] = options.voicePartitions;
-        voice = new AlternatingVoiceAreas([new FlashArea(first), new FlashArea(second)], voiceRecordIn(options.kv));
+        voice = new AlternatingVoiceAreas([new FlashArea(first), new FlashArea(second)], voiceRecordIn(options.kv), partitionMapper(options.voicePartitions));
       } catch (error) {
         options.log.event("warn", "voice-partitions-missing", { detail: describe(error) });
       }

@@ -1,14 +1,16 @@
 /**
  * payterm release: the operator's tools for signed updates (docs/manufacturing.md, "Updates").
  *
- *   keygen     a P-256 release key pair; the public point goes to every device (config/updKey)
- *   sign       a signed manifest for an image (firmware or voice pack)
- *   publish    the update command to devices, then their chunks over MQTT until each reports back,
- *              as the operator's broker account (password or client certificate) where the broker
- *              is secured; exit 3 when the broker refuses or cannot be reached
- *   sim-image  a firmware image the simulator can boot (version, product, optional fault)
+ *   keygen       a P-256 release key pair; the public point goes to every device (config/updKey)
+ *   voice-image  a voice-pack image from a built pack (build/voice/<lang>/), as devices keep it on flash
+ *   sign         a signed manifest for an image (firmware or voice pack)
+ *   publish      the update command to devices, then their chunks over MQTT until each reports back,
+ *                as the operator's broker account (password or client certificate) where the broker
+ *                is secured; exit 3 when the broker refuses or cannot be reached
+ *   sim-image    a firmware image the simulator can boot (version, product, optional fault)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Product } from "../../hal/system";
 import { fromHex, toHex } from "../../firmware/protocol/bytes";
 import { CHUNK_SIZES, type UpdateKind } from "../../firmware/update/manifest";
@@ -22,6 +24,8 @@ import { publishRelease, type DeviceOutcome } from "../release/publish";
 import type { DeviceUpdateState } from "../release/server";
 import { DEFAULT_CHUNK_SIZE, openRelease, ReleaseError, signRelease } from "../release/sign";
 import { buildSimImage, DEFAULT_SIM_IMAGE_BYTES, SIM_FAULTS, type SimFault } from "../release/sim-image";
+import { buildVoiceImage, checkVoiceImage, VoiceImageError } from "../release/voice-image";
+import { VOICE_BUILD_DIR } from "../audio/voice-pack";
 import { integerArg, parseFlags, UsageError } from "./args";
 import type { Command } from "./command";
 import { DEFAULT_STATE_DIR, runningBrokerUrl } from "./state-dir";
@@ -173,6 +177,14 @@ async function sign(args: string[]): Promise<number> {
     throw error;
   }
   const image = readInput(imagePath, "image");
+  if (kind === "voice-pack") {
+    try {
+      checkVoiceImage(image, { language: o.lang as string, version: releaseVersion });
+    } catch (error) {
+      if (error instanceof VoiceImageError) throw new UsageError(`${imagePath}: ${error.message} (make one with payterm release voice-image)`);
+      throw error;
+    }
+  }
   let release;
   try {
     release = signRelease({ image, kind, product, version: releaseVersion, minVersion, language: o.lang, chunkSize }, privateKey);
@@ -275,12 +287,31 @@ async function simImage(args: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = { keygen, sign, publish, "sim-image": simImage };
+async function voiceImage(args: string[]): Promise<number> {
+  const o = parseFlags(args, { lang: { type: "string" }, from: { type: "string" }, out: { type: "string" } });
+  const language = required(o.lang, "lang");
+  const directory = join(o.from ?? VOICE_BUILD_DIR, language);
+  const out = required(o.out, "out");
+  let built;
+  try {
+    built = buildVoiceImage(directory);
+  } catch (error) {
+    if (error instanceof VoiceImageError) throw new UsageError(error.message);
+    throw error;
+  }
+  writeFileSync(out, built.image);
+  const { index } = built;
+  console.log(JSON.stringify({ image: out, language: index.language, version: index.version, clips: index.clips.length, bytes: built.image.length, audioBytes: index.indexOffset, indexBytes: index.size - index.indexOffset, sampleRate: index.sampleRate }, null, 1));
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = { keygen, "voice-image": voiceImage, sign, publish, "sim-image": simImage };
 
 export const releaseCommand: Command = {
   name: "release",
   usage: [
     "payterm release keygen --out DIR [--name NAME] [--force]",
+    "payterm release voice-image --lang LANG --out FILE [--from DIR]    (DIR: the voice build output, default build/voice)",
     "payterm release sign --key KEY.pem --image FILE --version X --min-version Y --product soundbox|qr-display [--kind firmware|voice-pack] [--lang LANG] [--chunk 256|512|1024|2048] [--out FILE]",
     "payterm release publish --manifest FILE --image FILE (--device ID ... | --all) [--broker URL] [--state DIR | --devices backend/devices.json]",
     "                        [--public-key HEX|FILE] [--timeout SECONDS] [--username USER (--password-file FILE | --password P | $PAYTERM_BROKER_PASSWORD)]",

@@ -35,6 +35,8 @@ export interface SpokenView {
   kind: string;
   txn?: string;
   clips: string;
+  /** "built-in", or the installed pack it spoke with ("hi 1.1.0"). */
+  voice: string;
   volume: number;
   url?: string;
 }

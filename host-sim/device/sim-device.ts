@@ -10,6 +10,8 @@ import type { DeviceDefaults } from "../../firmware/config";
 import type { Backoff } from "../../firmware/session";
 import { startDevice, type Device } from "../../firmware/device";
 import { Keyring } from "../../firmware/payments/keyring";
+import { InstalledVoice } from "../audio/installed-voice";
+import type { ClipLibrary } from "../audio/render";
 import type { VoicePack } from "../audio/voice-pack";
 import { FileKv } from "../hal/file-kv";
 import { FramebufferDisplay } from "../hal/framebuffer-display";
@@ -21,7 +23,7 @@ import { nodeCrypto } from "../hal/node-crypto";
 import { MemoryPower } from "../../hal/memory/peripherals";
 import type { WifiSettings } from "../../hal/network";
 import { SimButtons } from "../hal/panel";
-import { RecordingAudio, type ClipSource } from "../hal/recording-audio";
+import { RecordingAudio, type PlayedSound } from "../hal/recording-audio";
 import type { DeviceKey } from "../service/confirmation";
 import { EventLog } from "./event-log";
 import { SimNetwork } from "./sim-network";
@@ -34,6 +36,9 @@ import { SimulatedNfc } from "../nfc/simulated-nfc";
 export const FIRMWARE_VERSION = "0.1.0-sim";
 /** A simulated image with the "crash" fault resets this long after power-on (a watchdog reset). */
 const CRASH_RESET_MS = 100;
+/** Sounds kept in `played`, newest last. */
+const KEPT_SOUNDS = 500;
+const BUILT_IN = "built-in";
 
 const BUTTONS: Record<Product, ButtonId[]> = {
   soundbox: ["volumeUp", "volumeDown", "replay", "power", "function"],
@@ -88,6 +93,10 @@ export class SimDevice {
   #device: Device | undefined;
   #audio: RecordingAudio | undefined;
   #update: FileUpdateStorage | undefined;
+  /** The installed pack the firmware speaks with, as it said last ("voice-pack-speaking"). */
+  #installed: InstalledVoice | undefined;
+  /** What the speaker played, newest last (at most KEPT_SOUNDS): names, volumes, and the bytes of installed-pack clips. */
+  readonly played: PlayedSound[] = [];
   readonly display: FramebufferDisplay | undefined;
   /** The soundbox's panel and speaker (buttons, WAVs, state); undefined on a QR display. */
   readonly soundbox: SimSoundbox | undefined;
@@ -105,8 +114,20 @@ export class SimDevice {
     this.buttons = new SimButtons(BUTTONS[options.product]);
     const screen = options.screen ?? { width: 240, height: 320 };
     this.display = options.product === "qr-display" ? new FramebufferDisplay(screen.width, screen.height) : undefined;
-    this.soundbox = options.product === "soundbox" ? new SimSoundbox(this, options.voice, options.wavDir) : undefined;
+    this.soundbox = options.product === "soundbox" ? new SimSoundbox(this, options.wavDir) : undefined;
     this.nfc = options.product === "qr-display" ? new SimulatedNfc({ timers: new NodeTimers(), bus: options.nfcBus ?? "i2c" }) : undefined;
+    this.log.listen((event) => {
+      if (event.name === "voice-pack-speaking" && this.#update) this.#installed = InstalledVoice.read(this.#update.voice, RecordingAudio.SAMPLE_RATE);
+    });
+  }
+
+  /**
+   * The clips of a voice the firmware named ("built-in", or an installed pack as "hi 1.1.0"), for
+   * rendering what it said; undefined when the simulator does not have them.
+   */
+  voiceFor(label: string): ClipLibrary | undefined {
+    if (label === BUILT_IN) return this.options.voice;
+    return this.#installed?.label === label ? this.#installed : undefined;
   }
 
   get running(): boolean {
@@ -160,10 +181,9 @@ export class SimDevice {
       },
       log: this.log,
     };
-    const voice = o.voice;
-    const speed = o.speechSpeed ?? 1;
-    const clips: ClipSource | undefined = voice && speed !== 1 ? { has: (name) => voice.has(name), durationMs: (name) => voice.durationMs(name) / speed } : voice;
-    this.#audio = o.product === "soundbox" && clips ? new RecordingAudio(clips, (clip, volume) => this.log.event("debug", "clip", { clip, volume })) : undefined;
+    this.#installed = undefined;
+    this.#audio =
+      o.product === "soundbox" && o.voice ? new RecordingAudio({ clips: o.voice, speechSpeed: o.speechSpeed, onSound: (sound) => this.#played(sound) }) : undefined;
     if (this.#audio) hal.audio = this.#audio;
     if (this.display) {
       hal.display = this.display;
@@ -192,6 +212,13 @@ export class SimDevice {
     // An image built not to reach the broker: nothing listens on port 1.
     if (image.fault === "offline") defaults.brokerPort = 1;
     this.#device = startDevice(hal, defaults);
+  }
+
+  #played(sound: PlayedSound): void {
+    this.played.push(sound);
+    if (this.played.length > KEPT_SOUNDS) this.played.shift();
+    const voice = sound.blocks ? this.#installed?.label : BUILT_IN;
+    this.log.event("debug", "clip", { clip: sound.name, volume: sound.volume, voice });
   }
 
   /** Orderly shutdown: the device says it goes offline. */

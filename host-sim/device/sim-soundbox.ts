@@ -5,8 +5,9 @@
  *   hold: switch off; press while off: switch on), pressed through the HAL buttons as a finger
  *   would, so the firmware's own gesture handling decides what they do;
  * - every utterance the firmware speaks (payment, burst, offline summary, replay, today's
- *   summary, volume, status prompt) written as one WAV from the voice pack, at the volume it
- *   played at, and listed with the URL the web server serves it from
+ *   summary, volume, status prompt) written as one WAV from the voice it spoke with (the built-in
+ *   pack, or the installed one), at the volume it played at, and listed with the URL the web
+ *   server serves it from
  *   (/api/device/<device>/announcement/<name>.wav);
  * - its state: volume, what is speaking, how much waits, today's totals.
  */
@@ -18,7 +19,7 @@ import { LONG_PRESS_MS } from "../../firmware/soundbox/press";
 import type { SoundboxState } from "../../firmware/soundbox/soundbox";
 import { volumeGain } from "../../firmware/soundbox/volume";
 import { missingSounds, renderSounds } from "../audio/render";
-import type { VoicePack } from "../audio/voice-pack";
+import type { ClipLibrary } from "../audio/render";
 import { encodeWav } from "../audio/wav";
 import type { SimButtons } from "../hal/panel";
 import type { DeviceEvent, EventLog } from "./event-log";
@@ -59,6 +60,8 @@ export interface SpokenAnnouncement {
   kind: string;
   txn?: string;
   clips: string;
+  /** The voice it spoke with: "built-in", or the installed pack ("hi 1.1.0"). */
+  voice: string;
   /** Volume level it played at. */
   volume: number;
   /** The WAV's path and the URL the web server serves it at, when a voice pack and a WAV directory are set. */
@@ -80,6 +83,7 @@ export interface SoundboxHost {
   readonly firmware: Device;
   start(): void;
   powerOff(): void;
+  voiceFor(label: string): ClipLibrary | undefined;
 }
 
 export class SimSoundbox {
@@ -88,7 +92,6 @@ export class SimSoundbox {
 
   constructor(
     private readonly host: SoundboxHost,
-    private readonly voice: VoicePack | undefined,
     private readonly wavDir: string | undefined,
   ) {
     if (wavDir) mkdirSync(wavDir, { recursive: true });
@@ -121,7 +124,7 @@ export class SimSoundbox {
     const f = event.fields;
     const clips = typeof f.clips === "string" ? f.clips : "";
     const volume = this.host.running ? (this.host.firmware.soundbox?.state.volume ?? 0) : 0;
-    const announcement: SpokenAnnouncement = { at: event.at, kind: String(f.kind), clips, volume };
+    const announcement: SpokenAnnouncement = { at: event.at, kind: String(f.kind), clips, voice: String(f.voice), volume };
     if (typeof f.txn === "string") announcement.txn = f.txn;
     this.announcements.push(announcement);
     if (this.announcements.length > KEPT_ANNOUNCEMENTS) this.announcements.shift();
@@ -129,7 +132,8 @@ export class SimSoundbox {
   }
 
   #writeWav(announcement: SpokenAnnouncement): void {
-    const { voice, wavDir, host } = this;
+    const { wavDir, host } = this;
+    const voice = host.voiceFor(announcement.voice);
     const names = announcement.clips.split(" ").filter((name) => name !== "");
     if (!voice || !wavDir || names.length === 0) return;
     const playable = names.filter((name) => missingSounds(voice, [name]).length === 0);

@@ -4,7 +4,7 @@
  * each announcement exactly as on a device; only the samples are skipped. The callbacks of the
  * whole fleet run together from one setImmediate, not one scheduled task per device.
  */
-import type { AudioOut } from "../../hal/audio";
+import type { AudioOut, ClipArea } from "../../hal/audio";
 
 export class InstantPlayback {
   #queue: (() => void)[] = [];
@@ -28,6 +28,7 @@ export class InstantPlayback {
 
 export class SilentAudio implements AudioOut {
   readonly capacity = 8;
+  readonly sampleRate = 8000;
   /** Items ever queued, and items finished: pending is the difference. */
   #queued = 0;
   #finished = 0;
@@ -46,6 +47,10 @@ export class SilentAudio implements AudioOut {
   }
 
   enqueueClip(_name: string): void {
+    this.#take();
+  }
+
+  enqueueSamples(_name: string, _area: ClipArea, _sampleOffset: number, _sampleCount: number): void {
     this.#take();
   }
 

@@ -11,17 +11,18 @@
  * flash would hold. Constructing a FileUpdateStorage is the boot path's step: it counts a trial
  * boot, or returns to the other slot when the trial image has used its boots.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { bootStep, checkAreaOpen, checkAreaWrite, confirmedRecord, keptOnOpen, otherSlot, trialRecord, UpdateStorageError, type BootRecord, type BootState, type FirmwareSlots, type ImageArea, type UpdateStorage } from "../../hal/update";
 import { AlternatingVoiceAreas, type ActiveVoiceArea } from "../../hal/voice-areas";
+import { BytesClipArea } from "../../hal/memory/clip-area";
 
 /** ESP32 flash erases in 4096-byte sectors: a download continues at a sector boundary. */
 const SECTOR_BYTES = 4096;
 const ERASED = 0xff;
 
 export interface FileUpdateOptions {
-  /** Bytes per firmware slot; 1.9 MB as ota_0/ota_1 in a 4 MB ESP32 partition table. */
+  /** Bytes per firmware slot; ota_0's 1.56 MB in hal/moddable/partitions.csv (ota_1 is a little larger). */
   slotBytes?: number;
   /** Bytes per voice-pack area. */
   voiceBytes?: number;
@@ -34,8 +35,9 @@ export interface FileUpdateOptions {
   checkImage?: (read: (offset: number, into: Uint8Array) => void, size: number) => string | undefined;
 }
 
-export const DEFAULT_SLOT_BYTES = 0x1e0000;
-export const DEFAULT_VOICE_BYTES = 0x80000;
+export const DEFAULT_SLOT_BYTES = 0x190000;
+/** voice0 and voice1 in hal/moddable/partitions.csv. */
+export const DEFAULT_VOICE_BYTES = 0x50000;
 
 function writeJsonAtomically(path: string, value: unknown): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -141,9 +143,17 @@ class FileFirmwareSlots implements FirmwareSlots {
 /** voice.json holds the active area and its pack as ActiveVoiceArea, replaced through a rename. */
 function fileVoiceAreas(dir: string, capacity: number): AlternatingVoiceAreas {
   const record = join(dir, "voice.json");
-  return new AlternatingVoiceAreas([new FileArea(join(dir, "voice0.bin"), capacity), new FileArea(join(dir, "voice1.bin"), capacity)], {
+  const areas = [new FileArea(join(dir, "voice0.bin"), capacity), new FileArea(join(dir, "voice1.bin"), capacity)] as const;
+  return new AlternatingVoiceAreas(areas, {
     load: () => readJson<ActiveVoiceArea>(record),
     save: (active) => writeJsonAtomically(record, active),
+    clear: () => rmSync(record, { force: true }),
+  }, (index) => {
+    // The file as it is now: nothing writes the active area, so this reads as a mapping would.
+    const area = areas[index];
+    const bytes = new Uint8Array(Math.min(area.capacity, existsSync(area.path) ? statSync(area.path).size : 0));
+    area.read(0, bytes);
+    return new BytesClipArea(bytes);
   });
 }
 

@@ -180,7 +180,7 @@ export class DeviceCard {
     }
     if (state.screen) rows.push(["Screen", state.running ? state.screen.state ?? "–" : "dark"]);
     rows.push(["Wi-Fi", state.link === "up" ? `${state.rssi ?? "?"} dBm` : `down${state.linkReason ? `: ${LINK_REASONS[state.linkReason]}` : ""}`]);
-    if (state.product === "soundbox") rows.push(["Language", state.language]);
+    if (state.product === "soundbox") rows.push(["Language", sb && sb.voice !== "built-in" ? `${state.language} (installed pack ${sb.voice})` : state.language]);
     const stats = el(r, "[data-stats]");
     stats.replaceChildren(
       ...rows.flatMap(([name, value]) => {
@@ -206,7 +206,8 @@ export class DeviceCard {
   /** An event from this device's firmware. */
   event(event: DeviceEvent): void {
     const f = event.fields;
-    if (event.name === "clip" && typeof f.clip === "string") this.speaker.play(this.#state.deviceId, f.clip, typeof f.volume === "number" ? f.volume : 1);
+    if (event.name === "clip" && typeof f.clip === "string")
+      this.speaker.play(this.#state.deviceId, f.clip, typeof f.volume === "number" ? f.volume : 1, typeof f.voice === "string" ? f.voice : "built-in");
     else if (event.name === "announced") this.#flashStatus("green", `announced ${String(f.amount)} ${String(f.cur)}`);
     // Every utterance (payments, summaries, replays, prompts) is logged as spoken, with its clips.
     else if (event.name === "spoken") this.#caption(String(f.clips ?? ""));

@@ -27,14 +27,18 @@ export class Speaker {
     await this.#context?.suspend();
   }
 
-  /** The device started playing `clip` (a voice clip, or a tone named tone:HZ:MS) at `volume` (0..1). */
-  play(deviceId: string, clip: string, volume: number): void {
+  /**
+   * The device started playing `clip` (a voice clip, or a tone named tone:HZ:MS) at `volume`
+   * (0..1), from `voice` ("built-in", or the installed pack as "hi 1.1.0").
+   */
+  play(deviceId: string, clip: string, volume: number, voice: string): void {
     const context = this.#context;
     if (!context || context.state !== "running") return;
     const tone = /^tone:(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(clip);
     const chain = (this.#chains.get(deviceId) ?? Promise.resolve())
       .then(async () => {
-        const buffer = tone ? undefined : await this.#buffer(context, `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav`);
+        const url = `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav?voice=${encodeURIComponent(voice)}`;
+        const buffer = tone ? undefined : await this.#buffer(context, url);
         const gain = context.createGain();
         gain.gain.value = Math.max(0, Math.min(1, volume));
         gain.connect(context.destination);

@@ -101,7 +101,7 @@ describe("MQTT over TLS with per-device client certificates (private mosquitto)"
     const kv = new FileKv();
     new Keyring(kv).put(key.keyId, key.key);
     timers = new NodeTimers();
-    audio = new RecordingAudio(new VoicePack("en-in"), () => {});
+    audio = new RecordingAudio({ clips: new VoicePack("en-in"), onSound: () => {} });
     const connected = log.waitFor((e) => e.name === "connected", 10_000);
     device = startDevice(soundboxHal(DEVICE, kv, timers, log, audio), provision(kv, ca.ca.cert, deviceCert, broker.port));
     await connected;

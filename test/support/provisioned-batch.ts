@@ -130,7 +130,7 @@ export async function bootFromImage(image: Image): Promise<Booted> {
   const deviceId = provisionedDeviceId(image.kv) as string;
   const log = new EventLog(deviceId);
   const timers = new NodeTimers();
-  const audio = new RecordingAudio(new VoicePack("en-in"), () => {});
+  const audio = new RecordingAudio({ clips: new VoicePack("en-in"), onSound: () => {} });
   const hal = soundboxHal(deviceId, image.kv, timers, log, audio);
   const connected = log.waitFor((e) => e.name === "connected", 10_000);
   const device: Device = startDevice(hal, { brokerHost: "unprovisioned.invalid", brokerPort: 1, brokerTls: false, language: "hi", keepalive: 600 });
