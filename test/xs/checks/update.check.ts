@@ -29,6 +29,7 @@ import {
   type MemoryHal,
 } from "../../../hal/memory/index";
 import { assert, check, done, equal, info } from "./assert";
+import { clipBlocks, writePack } from "./pack-writer";
 
 const DEVICE = "sb-upd-1";
 const TOPIC = { get: `pt/v1/${DEVICE}/upd/get`, data: `pt/v1/${DEVICE}/upd/data`, state: `pt/v1/${DEVICE}/upd/state` };
@@ -446,17 +447,26 @@ check("below the floor is refused even when downgrades are allowed", () => {
   equal(offered(allowed)?.accepted, true, "a downgrade above the floor, with the policy on");
 });
 
-check("a voice pack installs into the voice area without a restart", () => {
+check("a voice pack installs into the voice area without a restart; one that is not a pack is refused (bad_pack)", () => {
   powerCut();
   boot();
   run();
-  const pack = release({ version: "2.0.0", kind: "voice-pack", lang: "ta", image: new SeededRandom(77).fill(new Uint8Array(5000)) });
+  const junk = release({ version: "2.0.0", kind: "voice-pack", lang: "ta", image: new SeededRandom(77).fill(new Uint8Array(5000)) });
+  server.add(junk);
+  offered(junk);
+  run(100);
+  equal([state().st, state().rc], ["failed", "bad_pack"], "junk refused");
+  equal(hal.update?.voice?.active(), undefined, "nothing installed");
+  const clips = ["n1", "n2", "received"].map((name, i) => ({ name, blocks: clipBlocks(i, 20) }));
+  const pack = release({ version: "2.0.0", kind: "voice-pack", lang: "ta", image: writePack(crypto, "ta", "2.0.0", clips) });
   server.add(pack);
   offered(pack);
   run(100);
-  equal(hal.update?.voice?.active(), { language: "ta", version: "2.0.0", size: 5000 }, "installed pack");
+  equal(hal.update?.voice?.active(), { language: "ta", version: "2.0.0", size: pack.image.length }, "installed pack");
   equal([state().st, state().kind], ["installed", "voice-pack"], "retained state");
   equal(hal.system.restarts, 0, "no restart");
+  // The merchant speaks en-in: the Tamil pack waits for a change of language.
+  equal(hal.log.named("voice-pack-unused").map((e) => e.fields.installed), ["ta"], "unused");
   const head = new Uint8Array(16);
   hal.update?.voice?.readActive(0, head);
   equal(head, pack.image.subarray(0, 16), "the pack's bytes");
