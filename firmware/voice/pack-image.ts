@@ -112,11 +112,11 @@ export function parsePackHeader(head: Uint8Array): PackHeader {
  * Reads the index (the pack's bytes from `header.indexOffset` to its end) and checks its own
  * hash and every field; the clips' hashes are for the caller to check against their bytes.
  */
-export function parsePackIndex(header: PackHeader, index: Uint8Array, crypto: Pick<Crypto, "sha256">): PackIndex {
+export function parsePackIndex(header: PackHeader, index: Uint8Array, primitives: Pick<Crypto, "sha256">): PackIndex {
   if (index.length < INDEX_HEAD_BYTES + HASH_BYTES) fail("the index is cut short");
   if (index.length > MAX_INDEX_BYTES) fail(`an index of ${index.length} bytes is more than ${MAX_INDEX_BYTES}`);
   const body = index.subarray(0, index.length - HASH_BYTES);
-  if (!constantTimeEqual(crypto.sha256(body), index.subarray(body.length))) fail("the index does not match its hash");
+  if (!constantTimeEqual(primitives.sha256(body), index.subarray(body.length))) fail("the index does not match its hash");
   if (ascii(index, 0, 4) !== PACK_MAGIC) fail(`the index does not start with ${PACK_MAGIC}`);
   if (index[4] !== PACK_FORMAT) fail(`pack format ${index[4]} is not ${PACK_FORMAT}`);
   const languageLength = index[5];

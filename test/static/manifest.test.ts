@@ -8,6 +8,8 @@ import { describe, expect, it } from "@jest/globals";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_SLOT_BYTES, DEFAULT_VOICE_BYTES } from "../../host-sim/hal/update-slots";
+import { parsePartitionTable } from "../../host-sim/provision/partition-table";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -30,6 +32,7 @@ const MODDABLE_MODULES = new Set([
   "embedded:network/mqtt/client",
   "embedded:storage/flash",
   "embedded:update",
+  "flash",
   "hmac",
   "instrumentation",
   "mc/config",
@@ -49,11 +52,12 @@ const DEVICE_ROOTS = ["firmware", "hal"];
 
 interface Manifest {
   include?: string | string[];
+  config?: Record<string, unknown>;
   creation?: { main?: string };
   modules?: Record<string, string | string[]>;
   preload?: string | string[];
   resources?: Record<string, string | string[]>;
-  platforms?: Record<string, { modules?: Record<string, string | string[]>; include?: string | string[] }>;
+  platforms?: Record<string, { modules?: Record<string, string | string[]>; include?: string | string[]; config?: Record<string, unknown>; defines?: Record<string, unknown> }>;
   build?: Record<string, string>;
 }
 
@@ -188,7 +192,7 @@ describe("manifest.json", () => {
   it("gives the desktop simulator a stand-in for each ECMA-419 IO module the HAL imports", () => {
     for (const platform of ["lin", "mac"]) {
       const modules = projectModules(manifest.platforms?.[platform]?.modules);
-      for (const specifier of ["embedded:io/digital", "embedded:io/analog", "embedded:io/i2c", "embedded:update", "embedded:storage/flash"]) {
+      for (const specifier of ["embedded:io/digital", "embedded:io/analog", "embedded:io/i2c", "embedded:update", "embedded:storage/flash", "flash"]) {
         expect([platform, modules.get(specifier)]).toEqual([platform, expect.stringMatching(/^hal\/moddable\/sim\//)]);
       }
     }
@@ -201,5 +205,55 @@ describe("manifest.json", () => {
       expect(target.build?.SUBPLATFORM).toBe(board);
       expect(existsSync(join(ROOT, "hal/moddable/targets", board, "host/provider.ts"))).toBe(true);
     }
+  });
+});
+
+/**
+ * mcconfig's `defines.ota.autosplit` (tools/mcmanifest.js, Moddable SDK 8.2.3) as the build does
+ * it: the factory app partition becomes ota_0 at its offset, sized half of what is left after
+ * 0x2000 of otadata rounded down to 64 KB, ota_1 with the rest, then otadata; offsets after the
+ * first are left for ESP-IDF to place. Every other line stays as written.
+ */
+function autosplit(csv: string): string {
+  return csv
+    .split("\n")
+    .map((line) => {
+      const fields = line.replace(/#.*/, "").split(",").map((f) => f.trim());
+      if (fields[1] !== "app" || fields[2] !== "factory") return line;
+      const size = parseInt(fields[4], 16) - 0x2000;
+      const first = Math.floor(size / 2 / 0x10000) * 0x10000;
+      return `ota_0, app, ota_0, ${fields[3]}, 0x${first.toString(16)},\nota_1, app, ota_1, , 0x${(size - first).toString(16)},\notadata, data, ota, , 0x2000,`;
+    })
+    .join("\n");
+}
+
+describe("hal/moddable/partitions.csv", () => {
+  const manifest = readManifest();
+  const table = parsePartitionTable(autosplit(readFileSync(join(ROOT, "hal/moddable/partitions.csv"), "utf8")));
+  const named = (name: string) => table.find((p) => p.name === name);
+
+  it("fits 4 MB of flash once mcconfig has split the factory app into the two OTA slots, nothing overlapping", () => {
+    // parsePartitionTable places the empty offsets as ESP-IDF does and refuses overlaps and misalignment.
+    expect(table.map((p) => p.name)).toEqual(["nvs", "phy_init", "ota_0", "ota_1", "otadata", "voice0", "voice1"]);
+    const end = Math.max(...table.map((p) => p.offset + p.size));
+    expect(end).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(named("voice0")?.offset).toBe((named("otadata")?.offset ?? 0) + 0x2000);
+  });
+
+  it("has both boards split the factory app (defines.ota.autosplit)", () => {
+    for (const board of ["esp32/payterm_soundbox", "esp32/payterm_qr"]) expect(manifest.platforms?.[board]?.defines?.ota).toEqual({ autosplit: 1 });
+  });
+
+  it("gives the soundbox the voice-pack partitions its config names, each the simulator's voice area size", () => {
+    const updates = manifest.platforms?.["esp32/payterm_soundbox"]?.config?.updates as { voicePartitions?: string[] };
+    expect(updates.voicePartitions).toEqual(["voice0", "voice1"]);
+    for (const label of updates.voicePartitions ?? []) {
+      expect(named(label)).toMatchObject({ type: "data", size: DEFAULT_VOICE_BYTES });
+      expect((named(label)?.offset ?? 1) % 0x1000).toBe(0);
+    }
+  });
+
+  it("has firmware slots at least the simulator's slot size, so an image the simulator takes fits both", () => {
+    expect(Math.min(named("ota_0")?.size ?? 0, named("ota_1")?.size ?? 0)).toBe(DEFAULT_SLOT_BYTES);
   });
 });

@@ -16,6 +16,8 @@ import { VOICE_BUILD_DIR } from "../../host-sim/audio/voice-pack";
 import { parseWav } from "../../host-sim/audio/wav";
 import { main } from "../../host-sim/cli";
 import { nodeCrypto } from "../../host-sim/hal/node-crypto";
+import { DEFAULT_VOICE_BYTES } from "../../host-sim/hal/update-slots";
+import { sourceLanguages } from "../../host-sim/audio/voice-source";
 import { buildVoiceImage, layoutVoiceImage, VoiceImageError } from "../../host-sim/release/voice-image";
 
 let dir: string;
@@ -178,6 +180,12 @@ describe("the image of a built pack", () => {
     expect(() => buildVoiceImage(copy)).toThrow(new VoiceImageError(`${wav} does not match its SHA-256 in pack.json`));
     rmSync(wav);
     expect(() => buildVoiceImage(copy)).toThrow(/received\.wav is missing: the pack is incomplete/);
+  });
+
+  it.each(sourceLanguages())("%s: the image checks out and fits a voice-pack partition", (code) => {
+    const built = buildVoiceImage(join(VOICE_BUILD_DIR, code));
+    expect(built.index.language).toBe(code);
+    expect(built.image.length).toBeLessThanOrEqual(DEFAULT_VOICE_BYTES);
   });
 
   it("is refused when it would not fit a voice-pack partition", () => {
