@@ -107,9 +107,10 @@ beforeAll(async () => {
   broker = await startEmbeddedBroker();
   stateDir = mkdtempSync(join(tmpdir(), "payterm-voice-pack-"));
   simulator = await Simulator.start({ stateDir, brokerUrl: broker.url, language: LANGUAGE, devices: [{ deviceId: DEVICE, product: "soundbox" }], speechSpeed: 8 });
+  const subscribed = device().log.waitFor((e) => e.name === "subscribed", WAIT_MS);
   control = new SimulatorControl(simulator);
   web = await startWebServer(control, 0);
-  await device().log.waitFor((e) => e.name === "subscribed", WAIT_MS);
+  await subscribed;
 }, 60_000);
 
 afterAll(async () => {
