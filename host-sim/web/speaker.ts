@@ -37,7 +37,9 @@ export class Speaker {
     const tone = /^tone:(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(clip);
     const chain = (this.#chains.get(deviceId) ?? Promise.resolve())
       .then(async () => {
-        const url = `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav?voice=${encodeURIComponent(voice)}`;
+        // The server plays the built-in pack unless told which installed pack the clip came from.
+        const from = voice === "built-in" ? "" : `?voice=${encodeURIComponent(voice)}`;
+        const url = `/api/device/${encodeURIComponent(deviceId)}/clip/${encodeURIComponent(clip)}.wav${from}`;
         const buffer = tone ? undefined : await this.#buffer(context, url);
         const gain = context.createGain();
         gain.gain.value = Math.max(0, Math.min(1, volume));
