@@ -6,8 +6,32 @@
  */
 import { checkKvWrite, type KeyValueStore, type KvValue } from "../../../hal/kv";
 import { csvField } from "../csv";
+import { variableItemEntries } from "./layout";
 import { readNvs, NvsFormatError, type NvsValue } from "./reader";
 import { NvsError, NvsWriter } from "./writer";
+
+/** The NVS item a value of the firmware's key-value store becomes, with its payload's size in bytes. */
+export type KvNvsItem = { type: "u8" | "i32" } | { type: "string" | "blob"; payloadBytes: number };
+
+const utf8 = new TextEncoder();
+
+export function nvsItemOf(value: KvValue): KvNvsItem {
+  if (typeof value === "boolean") return { type: "u8" };
+  if (typeof value === "number") return { type: "i32" };
+  // nvs_set_str stores the terminating NUL.
+  if (typeof value === "string") return { type: "string", payloadBytes: utf8.encode(value).length + 1 };
+  return { type: "blob", payloadBytes: value.byteLength };
+}
+
+/**
+ * NVS entries an item takes when it fits the page it goes to: a primitive one; a string its header
+ * and payload; a blob one chunk (header and payload) and its blob_idx entry. A blob that starts
+ * near the end of a page is cut into chunks, one header more per chunk.
+ */
+export function nvsItemEntries(item: KvNvsItem): number {
+  if (!("payloadBytes" in item)) return 1;
+  return variableItemEntries(item.payloadBytes) + (item.type === "blob" ? 1 : 0);
+}
 
 /** Domains in the order they are written, each with its keys in order. */
 export type KvDomains = ReadonlyArray<readonly [domain: string, entries: ReadonlyArray<readonly [key: string, value: KvValue]>]>;

@@ -56,3 +56,11 @@ export const ItemType = Object.freeze({
 
 /** Largest string (bytes with its NUL) the generator accepts. */
 export const MAX_STRING_BYTES = 4000;
+
+/**
+ * Entries an item with a payload takes (a string, or one chunk of a blob): its header entry, then
+ * the payload in 32-byte entries, the last one padded.
+ */
+export function variableItemEntries(payloadBytes: number): number {
+  return 1 + Math.ceil(payloadBytes / ENTRY_SIZE);
+}

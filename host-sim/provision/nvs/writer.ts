@@ -29,6 +29,7 @@ import {
   PAGE_SIZE,
   PageState,
   PageVersion,
+  variableItemEntries,
 } from "./layout";
 
 export class NvsError extends Error {
@@ -88,10 +89,6 @@ function sealed(entry: Uint8Array): Uint8Array {
   return entry;
 }
 
-function entriesFor(bytes: number): number {
-  return Math.ceil(bytes / ENTRY_SIZE);
-}
-
 export function checkNvsKey(key: string): void {
   if (typeof key !== "string" || key.length === 0 || key.length > KEY_MAX_LENGTH)
     throw new NvsError("key", `NVS keys are 1 to ${KEY_MAX_LENGTH} characters: ${JSON.stringify(key)}`);
@@ -149,7 +146,7 @@ export class NvsWriter {
     const fits = (ENTRIES_PER_PAGE - 2) * ENTRY_SIZE;
     if (bytes.length > MAX_STRING_BYTES || bytes.length > fits)
       throw new NvsError("value", `${key}: string of ${bytes.length} bytes with its NUL exceeds the ${fits} bytes one NVS page can take`);
-    const span = 1 + entriesFor(bytes.length);
+    const span = variableItemEntries(bytes.length);
     if (this.#current.used + span >= ENTRIES_PER_PAGE) this.#advance();
     const header = entryHeader(namespace, ItemType.SZ, span, CHUNK_ANY, key);
     this.#writeSized(header, bytes);
@@ -165,7 +162,7 @@ export class NvsWriter {
       const room = (this.#current.free - 1) * ENTRY_SIZE;
       const size = Math.min(room, value.length - offset);
       if (chunks > 0xfe) throw new NvsError("value", `${key}: blob needs more than 255 chunks`);
-      const header = entryHeader(namespace, ItemType.BLOB_DATA, 1 + entriesFor(size), chunks, key);
+      const header = entryHeader(namespace, ItemType.BLOB_DATA, variableItemEntries(size), chunks, key);
       this.#writeSized(header, value.subarray(offset, offset + size));
       chunks++;
       offset += size;
@@ -208,7 +205,7 @@ export class NvsWriter {
     view.setUint16(24, payload.length, true);
     view.setUint32(28, crc32(payload), true);
     this.#current.append(sealed(header), 1);
-    this.#current.append(payload, entriesFor(payload.length));
+    this.#current.append(payload, variableItemEntries(payload.length) - 1);
   }
 
   #advance(): void {
