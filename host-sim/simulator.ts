@@ -4,6 +4,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { KeyValueStore } from "../hal/kv";
 import { VoicePack } from "./audio/voice-pack";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker/embedded";
 import { DEMO_ACCESS_POINT } from "./device/sim-network";
@@ -31,6 +32,8 @@ export interface SimulatorOptions {
   service?: PaymentServiceOptions;
   /** Signed updates: the trial boot's health window and boot limit (firmware defaults otherwise). */
   updates?: { healthMs?: number; trialBoots?: number };
+  /** Each device's key-value store passes through this at every boot (bench:wear). */
+  wrapKv?: (deviceId: string, kv: KeyValueStore) => KeyValueStore;
 }
 
 
@@ -66,6 +69,7 @@ export class Simulator {
     const wanted: NonNullable<SimulatorOptions["devices"]> = options.devices ?? DEFAULT_DEVICES;
     const updateKey = ensureReleaseKey(releaseKeyDir(options.stateDir));
     const nfcOperatorKey = ensureProvisioningKey(options.stateDir).publicKeyHex;
+    const wrapKv = options.wrapKv;
     for (const { deviceId, product, screen } of wanted) {
       const registered = registry.ensure(deviceId, product, options.language ?? "en-in");
       const language = options.language ?? registered.language;
@@ -86,6 +90,7 @@ export class Simulator {
         updateTrialBoots: options.updates?.trialBoots,
         nfcOperatorKey,
         accessPoint: DEMO_ACCESS_POINT,
+        ...(wrapKv && { wrapKv: (kv: KeyValueStore) => wrapKv(deviceId, kv) }),
       });
       devices.set(deviceId, device);
     }

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import type { ButtonId } from "../../hal/buttons";
 import type { Hal } from "../../hal/index";
+import type { KeyValueStore } from "../../hal/kv";
 import type { Product } from "../../hal/system";
 import type { DeviceDefaults } from "../../firmware/config";
 import type { Backoff } from "../../firmware/session";
@@ -81,6 +82,8 @@ export interface SimDeviceOptions {
    * provisioning tag) must match it, or the link stays down with the reason. Omitted, any is let in.
    */
   accessPoint?: WifiSettings;
+  /** Each boot's key-value store passes through this (bench:wear counts the writes NVS would take). */
+  wrapKv?: (kv: KeyValueStore) => KeyValueStore;
 }
 
 export class SimDevice {
@@ -148,7 +151,8 @@ export class SimDevice {
   start(): void {
     if (this.#device) return;
     const o = this.options;
-    const kv = new FileKv(o.stateDir && join(o.stateDir, `${o.deviceId}.nvs.json`));
+    const stored = new FileKv(o.stateDir && join(o.stateDir, `${o.deviceId}.nvs.json`));
+    const kv = o.wrapKv ? o.wrapKv(stored) : stored;
     const keyring = new Keyring(kv);
     if (!keyring.get(o.key.keyId)) keyring.put(o.key.keyId, o.key.key);
     this.#timers = new NodeTimers();
