@@ -1,7 +1,8 @@
 /**
  * Key-value store with the semantics of ESP-IDF NVS as Moddable's `preference` exposes it:
- * a domain is an NVS namespace, names are at most 15 characters, values at most 4000 bytes,
- * numbers are stored as signed 32-bit integers.
+ * a domain is an NVS namespace, names are at most 15 characters, values at most 3968 bytes,
+ * numbers are stored as signed 32-bit integers. One key name is reserved in every domain for the
+ * device's own bookkeeping (KV_RESERVED_KEY).
  */
 import { utf8Length } from "./utf8";
 
@@ -18,9 +19,21 @@ export interface KeyValueStore {
 export const NVS_LIMITS = Object.freeze({
   /** NVS_KEY_NAME_MAX_SIZE is 16 including the terminating NUL. */
   nameLength: 15,
-  /** Moddable's preference module refuses values over 4000 bytes (strings and blobs). */
-  valueBytes: 4000,
+  /**
+   * Strings (with their NUL) and blobs. The ESP32 store writes each change to an intent record
+   * first (hal/moddable/preference-kv.ts): the value plus a header of at most 17 bytes, in one
+   * value Moddable's preference module keeps up to 4000 bytes. 3968 leaves room for the header,
+   * and is also the largest string (with its NUL) one NVS page can place.
+   */
+  valueBytes: 3968,
 });
+
+/**
+ * The ESP32 store's intent record lives under this name in every domain it writes. Every store
+ * refuses it (checkKvWrite), so the simulator refuses what a device would and no firmware key can
+ * ever collide with it.
+ */
+export const KV_RESERVED_KEY = "~intent";
 
 export class KvError extends Error {
   constructor(readonly code: "name" | "type" | "size" | "range" | "storage", message: string) {
@@ -38,10 +51,16 @@ function checkName(kind: "domain" | "key", name: string): void {
   }
 }
 
-/** The checks every store applies before a write, so the simulator refuses what a device would. */
-export function checkKvWrite(domain: string, key: string, value: KvValue): void {
+/** Names a write or a delete may use: NVS names, and never the reserved key. */
+export function checkKvNames(domain: string, key: string): void {
   checkName("domain", domain);
   checkName("key", key);
+  if (key === KV_RESERVED_KEY) throw new KvError("name", `${domain}/${key}: the key name ${KV_RESERVED_KEY} is reserved for the store`);
+}
+
+/** The checks every store applies before a write, so the simulator refuses what a device would. */
+export function checkKvWrite(domain: string, key: string, value: KvValue): void {
+  checkKvNames(domain, key);
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff)
       throw new KvError("range", `${domain}/${key}: numbers are stored as int32, got ${value}`);

@@ -12,3 +12,56 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * The UTF-8 bytes of a string, a lone surrogate as its own three bytes, as XS keeps it: every
+ * string round-trips through utf8Text.
+ */
+export function utf8Bytes(text: string): Uint8Array {
+  // At most three bytes a UTF-16 unit (a pair takes four).
+  const out = new Uint8Array(text.length * 3);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    let code = text.charCodeAt(i);
+    const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+      i++;
+    }
+    if (code < 0x80) out[n++] = code;
+    else if (code < 0x800) {
+      out[n++] = 0xc0 | (code >> 6);
+      out[n++] = 0x80 | (code & 0x3f);
+    } else if (code < 0x10000) {
+      out[n++] = 0xe0 | (code >> 12);
+      out[n++] = 0x80 | ((code >> 6) & 0x3f);
+      out[n++] = 0x80 | (code & 0x3f);
+    } else {
+      out[n++] = 0xf0 | (code >> 18);
+      out[n++] = 0x80 | ((code >> 12) & 0x3f);
+      out[n++] = 0x80 | ((code >> 6) & 0x3f);
+      out[n++] = 0x80 | (code & 0x3f);
+    }
+  }
+  return out.slice(0, n);
+}
+
+/** The string utf8Bytes made; undefined for bytes it cannot have made. */
+export function utf8Text(bytes: Uint8Array): string | undefined {
+  let text = "";
+  for (let i = 0; i < bytes.length; ) {
+    const b0 = bytes[i];
+    const extra = b0 < 0x80 ? 0 : (b0 & 0xe0) === 0xc0 ? 1 : (b0 & 0xf0) === 0xe0 ? 2 : (b0 & 0xf8) === 0xf0 ? 3 : -1;
+    if (extra < 0 || i + extra >= bytes.length) return undefined;
+    let code = extra === 0 ? b0 : b0 & (0x3f >> extra);
+    for (let k = 1; k <= extra; k++) {
+      const b = bytes[i + k];
+      if ((b & 0xc0) !== 0x80) return undefined;
+      code = (code << 6) | (b & 0x3f);
+    }
+    if (code < [0, 0x80, 0x800, 0x10000][extra] || code > 0x10ffff) return undefined;
+    text += String.fromCodePoint(code);
+    i += extra + 1;
+  }
+  return text;
+}

@@ -110,7 +110,7 @@ describe("payment journal", () => {
     const kv = new FileKv();
     const journal = new Journal(kv, 8);
     const long = { ...confirmation(1), provider: "x".repeat(4000) };
-    expect(() => journal.append(long, 1)).toThrow("exceeds 4000");
+    expect(() => journal.append(long, 1)).toThrow("exceeds 3968");
     expect(journal.find("T1")).toBeUndefined();
     expect(journal.append(confirmation(2), 2).sequence).toBe(1);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkKvWrite, KvError } from "../../hal/kv";
+import { checkKvWrite, KV_RESERVED_KEY, KvError } from "../../hal/kv";
 import { FileKv } from "../../host-sim/hal/file-kv";
 
 describe("NVS limits (ESP-IDF NVS through Moddable preference)", () => {
@@ -12,8 +12,9 @@ describe("NVS limits (ESP-IDF NVS through Moddable preference)", () => {
     ["a 16-character domain", "sixteen_chars_xx", "k", 1, "name"],
     ["a non-integer number", "config", "k", 1.5, "range"],
     ["a number past int32", "config", "k", 2 ** 31, "range"],
-    ["a 4000-byte string (4001 with NUL)", "config", "k", "x".repeat(4000), "size"],
-    ["a 4001-byte blob", "config", "k", new ArrayBuffer(4001), "size"],
+    ["a 3968-byte string (3969 with NUL)", "config", "k", "x".repeat(3968), "size"],
+    ["a 3969-byte blob", "config", "k", new ArrayBuffer(3969), "size"],
+    ["the key the ESP32 store keeps its intent record under", "config", KV_RESERVED_KEY, 1, "name"],
   ])("refuses %s", (_what, domain, key, value, code) => {
     expect(() => checkKvWrite(domain, key, value as never)).toThrow(KvError);
     try {
@@ -26,16 +27,16 @@ describe("NVS limits (ESP-IDF NVS through Moddable preference)", () => {
   it.each([
     ["a 15-character key", "config", "fifteen_chars_x", 1],
     ["int32 bounds", "config", "k", -(2 ** 31)],
-    ["a 3999-byte string", "config", "k", "x".repeat(3999)],
-    ["a 4000-byte blob", "config", "k", new ArrayBuffer(4000)],
+    ["a 3967-byte string", "config", "k", "x".repeat(3967)],
+    ["a 3968-byte blob", "config", "k", new ArrayBuffer(3968)],
     ["a boolean", "config", "k", true],
   ])("accepts %s", (_what, domain, key, value) => {
     expect(() => checkKvWrite(domain, key, value as never)).not.toThrow();
   });
 
   it("counts UTF-8 bytes, not characters", () => {
-    expect(() => checkKvWrite("d", "k", "\u0928".repeat(1333))).not.toThrow();
-    expect(() => checkKvWrite("d", "k", "\u0928".repeat(1334))).toThrow("exceeds 4000");
+    expect(() => checkKvWrite("d", "k", "\u0928".repeat(1322))).not.toThrow();
+    expect(() => checkKvWrite("d", "k", "\u0928".repeat(1323))).toThrow("exceeds 3968");
   });
 });
 

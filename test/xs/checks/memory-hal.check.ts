@@ -3,7 +3,7 @@
  * the recording audio queue, the NVS-like store. Runs on Node too (the suite runs it on both).
  */
 import { utf8Encode } from "../../../firmware/protocol/bytes";
-import { KvError } from "../../../hal/kv";
+import { KV_RESERVED_KEY, KvError } from "../../../hal/kv";
 import { ManualClock, ManualTimers, MemoryBroker, MemoryKv, MemoryMqtt, MemoryNetwork, RecordingAudio, topicMatches } from "../../../hal/memory/index";
 import type { MqttConnectOptions, MqttInbound } from "../../../hal/mqtt";
 import { check, done, equal, throws } from "./assert";
@@ -295,7 +295,8 @@ check("kv: NVS limits, copies in and out, snapshot and restore", () => {
   const kv = new MemoryKv();
   throws(() => kv.set("journal", "a-name-too-long!", 1), "1 to 15", KvError);
   throws(() => kv.set("d", "k", 2 ** 31), "int32", KvError);
-  throws(() => kv.set("d", "k", new ArrayBuffer(4001)), "exceeds 4000", KvError);
+  throws(() => kv.set("d", "k", new ArrayBuffer(3969)), "exceeds 3968", KvError);
+  throws(() => kv.set("d", KV_RESERVED_KEY, 1), "reserved", KvError);
   const buffer = new Uint8Array([1, 2, 3]);
   kv.set("d", "blob", buffer.buffer);
   buffer[0] = 9;
