@@ -6,7 +6,9 @@
  * 1. the real firmware runs on the simulator (embedded aedes, the payment service) through a
  *    shop's events: power-on, payments (each to its ack), the summary, volume presses, a remote
  *    command, a telemetry period, a signed firmware update; a QR display's paid charges. A
- *    CountingKv around each device's store records every write: key, bytes, NVS entries.
+ *    CountingKv around each device's store records every write: key, bytes, NVS entries. On the
+ *    ESP32 each of those is three NVS writes (wear/intents.ts: the store's intent record written,
+ *    the key, the intent erased), and everything below counts what the ESP32 writes.
  * 2. a typical day is those events counted (300 payments unless --payments says otherwise);
  *    its entries per day give page fills, and two estimates of the erases per page per day
  *    (wear/lifetime.ts): the page-fill model, and a replay of the recorded writes, day after day,
@@ -21,6 +23,7 @@ import type { Product } from "../../hal/system";
 import { nvsPartition, parsePartitionTable } from "../provision/partition-table";
 import { describeWrite } from "./wear/classify";
 import type { KvWrite } from "./wear/counting-kv";
+import { throughIntent, throughIntents } from "./wear/intents";
 import { fillModel, RATED_ERASE_CYCLES, replayDays } from "./wear/lifetime";
 import { PARTITIONS_CSV, provisionedWrites } from "./wear/provisioned";
 import { recordEvents, type RecordedEvent } from "./wear/record-events";
@@ -120,7 +123,7 @@ function dayTraces(events: readonly RecordedEvent[], product: Product, payments:
   const rings = new RingSlots();
   return (n) => {
     const day = n % UPDATE_EVERY_DAYS === UPDATE_EVERY_DAYS - 1 ? [...plain, ...update] : plain;
-    return day.map((write) => rings.place(write));
+    return day.flatMap((write) => throughIntent(rings.place(write)));
   };
 }
 
@@ -128,7 +131,7 @@ function entriesPerDay(events: readonly RecordedEvent[], product: Product, payme
   let sum = 0;
   for (const [name, perDay] of daySpec(product, payments)) {
     const event = find(events, product, name);
-    sum += (totals(event.writes).entries / event.times) * perDay;
+    sum += (totals(throughIntents(event.writes)).entries / event.times) * perDay;
   }
   return sum;
 }
@@ -172,12 +175,13 @@ async function main(): Promise<void> {
   const events = await recordEvents({ payments: PAYMENTS, charges: CHARGES, updateBytes: UPDATE_BYTES });
 
   console.log(`NVS partition: ${partition.size / 1024} KB (${partition.size / 4096} pages of 126 entries), rated ${RATED_ERASE_CYCLES.toLocaleString("en")} erase cycles per page\n`);
-  console.log("What each event writes (per occurrence; bytes: payloads, strings with their NUL):");
-  const eventRows: (string | number)[][] = [["product", "event", "times", "sets", "of them unchanged", "deletes", "bytes", "NVS entries"]];
+  console.log("What each event writes (per occurrence; bytes: payloads, strings with their NUL; the firmware's writes, and the NVS entries the ESP32's store makes of them with its intent records):");
+  const eventRows: (string | number)[][] = [["product", "event", "times", "sets", "of them unchanged", "deletes", "bytes", "NVS entries", "ESP32 NVS entries"]];
   const eventJson = events.map((e) => {
     const t = per(totals(e.writes), e.times);
-    eventRows.push([e.product, e.name, e.times, round(t.sets, 2), round(t.unchanged, 2), round(t.deletes, 2), round(t.bytes), round(t.entries, 2)]);
-    return { product: e.product, event: e.name, times: e.times, perOccurrence: t };
+    const esp32 = per(totals(throughIntents(e.writes)), e.times);
+    eventRows.push([e.product, e.name, e.times, round(t.sets, 2), round(t.unchanged, 2), round(t.deletes, 2), round(t.bytes), round(t.entries, 2), round(esp32.entries, 2)]);
+    return { product: e.product, event: e.name, times: e.times, perOccurrence: t, esp32PerOccurrence: esp32 };
   });
   table(eventRows);
 
@@ -205,7 +209,7 @@ async function main(): Promise<void> {
   for (const product of ["soundbox", "qr-display"] as const) {
     for (const [name, perDay] of daySpec(product, PAYMENTS)) {
       const event = find(events, product, name);
-      const each = totals(event.writes).entries / event.times;
+      const each = totals(throughIntents(event.writes)).entries / event.times;
       dayRows.push([product, name, round(perDay, 3), round(each, 2), round(each * perDay)]);
     }
     dayRows.push([product, "total", "", "", round(entriesPerDay(events, product, PAYMENTS))]);
@@ -247,7 +251,7 @@ async function main(): Promise<void> {
     const rewritten = events.map((e) => (e.product === "soundbox" && e.name === "payment" ? { ...e, writes: whatIf.rewrite(e.writes) } : e));
     const payment = find(rewritten, "soundbox", "payment");
     const replay = replayDays(partition.size, provisioned.get("soundbox") ?? [], dayTraces(rewritten, "soundbox", PAYMENTS), WARMUP_DAYS, DAYS);
-    const perPayment = totals(payment.writes).entries / payment.times;
+    const perPayment = totals(throughIntents(payment.writes)).entries / payment.times;
     const perDay = entriesPerDay(rewritten, "soundbox", PAYMENTS);
     whatIfRows.push([whatIf.name, round(perPayment, 2), round(perDay, 0), round(replay.erasesPerDay), years(replay.years)]);
     whatIfJson.push({ change: whatIf.name, entriesPerPayment: perPayment, entriesPerDay: perDay, replay });

@@ -2,14 +2,17 @@
  * The parts of `npm run bench:wear` that do arithmetic on NVS (host-sim/bench/wear/): the entries
  * a key-value write takes, checked against images the provisioning encoder writes; the page
  * model's placement, reclaiming and its "full" against cases worked out by hand from ESP-IDF's
- * rules; the ring slots a replay moves through; the page-fill model.
+ * rules; the ring slots a replay moves through; the page-fill model; the ESP32 store's intent
+ * writes, against the store itself.
  */
 import { describe, expect, it } from "@jest/globals";
-import type { KvValue } from "../../hal/kv";
+import type { KeyValueStore, KvValue } from "../../hal/kv";
 import { MemoryKv } from "../../hal/memory/kv";
+import { PreferenceKv } from "../../hal/moddable/preference-kv";
 import { Journal } from "../../firmware/payments/journal";
 import type { PaymentConfirmation } from "../../firmware/payments/confirmation";
 import { CountingKv, type KvWrite } from "../../host-sim/bench/wear/counting-kv";
+import { throughIntents } from "../../host-sim/bench/wear/intents";
 import { fillModel, RATED_ERASE_CYCLES } from "../../host-sim/bench/wear/lifetime";
 import { NvsFullError, NvsPages } from "../../host-sim/bench/wear/nvs-pages";
 import { RingSlots } from "../../host-sim/bench/wear/ring-slots";
@@ -175,5 +178,38 @@ describe("the page-fill model", () => {
     expect(empty.years).toBeCloseTo(RATED_ERASE_CYCLES / 365, 6);
     // 127 live entries hold two pages.
     expect(fillModel(126 * 29, 127, 32 * PAGE)).toMatchObject({ pagesInRotation: 29, erasesPerPagePerDay: 1 });
+  });
+});
+
+/** A preference module with nothing but a map: what the ESP32 store writes below its intents. */
+function bareMap(): KeyValueStore {
+  const map = new Map<string, KvValue>();
+  return {
+    get: (domain, key) => map.get(`${domain}/${key}`),
+    set: (domain, key, value) => void map.set(`${domain}/${key}`, value),
+    delete: (domain, key) => void map.delete(`${domain}/${key}`),
+    keys: (domain) => [...map.keys()].filter((k) => k.startsWith(`${domain}/`)).map((k) => k.slice(domain.length + 1)),
+  };
+}
+
+describe("the ESP32's writes (the store's intent records)", () => {
+  it("are what the store itself writes to the preference module for the firmware's writes", () => {
+    const firmware: KvWrite[] = [];
+    const device: KvWrite[] = [];
+    const run = (kv: KeyValueStore) => {
+      kv.set("journal", "e17", bytes(120));
+      kv.set("journal", "e17", bytes(121));
+      kv.set("soundbox", "vol", 5);
+      kv.set("config", "host", "broker.example");
+      kv.set("config", "tls", true);
+      kv.delete("config", "missing");
+      kv.delete("config", "host");
+    };
+    run(new CountingKv(new MemoryKv(), firmware));
+    run(new PreferenceKv(new CountingKv(bareMap(), device)));
+    const shape = (w: KvWrite) => `${w.op} ${w.domain}/${w.key}${w.op === "set" ? ` ${w.entries}` : ""}`;
+    expect(device.map(shape)).toEqual(throughIntents(firmware).map(shape));
+    // A 120-byte journal entry takes 6 entries, and its intent (125 bytes) 6 more.
+    expect(device.slice(0, 3).map(shape)).toEqual(["set journal/~intent 6", "set journal/e17 6", "delete journal/~intent"]);
   });
 });
