@@ -3,7 +3,7 @@
  * (a URL, or the separate fields), and the TLS material the references in the config point to.
  *
  * A TLS reference is "nvs:<name>", a blob or string provisioning wrote under <name> in the "tls"
- * domain (NVS keeps values up to 4000 bytes: a certificate or a key fits, DER or PEM), or the PEM
+ * domain (the store keeps values up to 3968 bytes: a certificate or a key fits, DER or PEM), or the PEM
  * text itself, as a build can carry it in its defaults. The transport turns PEM into what its
  * platform takes (DER for Moddable's TLS).
  */

@@ -23,7 +23,7 @@ export const NVS_LIMITS = Object.freeze({
    * Strings (with their NUL) and blobs. The ESP32 store writes each change to an intent record
    * first (hal/moddable/preference-kv.ts): the value plus a header of at most 17 bytes, in one
    * value Moddable's preference module keeps up to 4000 bytes. 3968 leaves room for the header,
-   * and is also the largest string (with its NUL) one NVS page can place.
+   * and is also the largest string (with its NUL) ESP-IDF's image generator can place.
    */
   valueBytes: 3968,
 });

@@ -25,7 +25,7 @@ export const MAX_MANIFEST_BYTES = 768;
 export const CHUNK_SIZES: readonly number[] = [256, 512, 1024, 2048];
 /** Blocks are whole flash sectors, so a download can restart at a block without erasing a neighbour. */
 export const BLOCK_ALIGN = 4096;
-/** The block table is kept in one NVS value (at most 4000 bytes): 120 hashes of 32 bytes. */
+/** The block table is kept in one NVS value (at most 3968 bytes, NVS_LIMITS): 120 hashes of 32 bytes. */
 export const MAX_BLOCKS = 120;
 export const HASH_BYTES = 32;
 
