@@ -5,8 +5,8 @@
  * Record n (its sequence number, from 1) lives in slot n % capacity, under `<keyPrefix><slot>`.
  * The store writes a key atomically (on the ESP32 through an intent record, as Moddable's
  * preference erases a key before writing it: hal/moddable/preference-kv.ts), so a restart in the
- * middle of a write leaves either the old record or the new one; the head of the ring is derived from the highest sequence found at start, never
- * stored on its own.
+ * middle of a write leaves either the old record or the new one; the head of the ring is derived
+ * from the highest sequence found at start, never stored on its own.
  *
  * A ring forgets, so it also keeps a floor: the latest stamp (the service's time on a record) of
  * any record it has overwritten. Something stamped at or before the floor may be one the ring has
