@@ -7,10 +7,9 @@
  * message; the passphrase is in the ledger and the images only; a changed network rewrites only
  * the images that name it. (test/integration/provision-wifi.test.ts joins a simulated access point.)
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KvValue } from "../../hal/kv";
 import { MemoryKv } from "../../hal/memory/kv";
@@ -21,13 +20,12 @@ import { deviceDomains } from "../../host-sim/provision/device-nvs";
 import { InputError, parseMerchants } from "../../host-sim/provision/merchants";
 import type { DeviceRecord, Ledger } from "../../host-sim/provision/model";
 import { encodeKvCsv, encodeKvImage, loadNvsIntoKv } from "../../host-sim/provision/nvs/kv-image";
-import { silentProgress } from "../../host-sim/provision/progress";
-import { provision, ProvisionError, type ProvisionRequest } from "../../host-sim/provision/provision";
+import { provision, ProvisionError } from "../../host-sim/provision/provision";
 import { WIFI_PSK_ENV } from "../../host-sim/cli/provision";
 import { runCli } from "../support/cli";
+import { merchantsCsv, provisionRequest, provisionScratch } from "../support/provision-request";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const PARTITIONS = join(ROOT, "hal", "moddable", "partitions.csv");
 const VECTORS = join(ROOT, "test", "vectors", "nvs");
 const DEFAULTS: DeviceDefaults = { brokerHost: "default.invalid", brokerPort: 1, brokerTls: false, language: "en-in", keepalive: 5 };
 
@@ -43,36 +41,10 @@ const CSV = [
   "M-004,Same Password,same.pw@okaxis,soundbox,Store 4,,",
 ].join("\n");
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "payterm-provision-wifi-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let outs = 0;
-function freshOut(): string {
-  return join(dir, `out-${++outs}`);
-}
-
-function request(out: string, overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  return {
-    out,
-    brokerUrl: "mqtt://broker.example.com:1883",
-    rotate: false,
-    partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },
-    chip: "esp32",
-    baud: 921600,
-    keepalive: 60,
-    certificateDays: 3650,
-    now: new Date("2026-01-15T10:00:00Z"),
-    progress: silentProgress,
-    ...overrides,
-  };
-}
-
-function merchants(text: string): ProvisionRequest["merchants"] {
-  return { source: "merchants.csv", text };
-}
+const scratch = provisionScratch("payterm-provision-wifi-");
+const freshOut = scratch.freshOut;
+const request = provisionRequest;
+const merchants = merchantsCsv;
 
 function ledger(out: string): Ledger {
   return JSON.parse(readFileSync(join(out, "provision.json"), "utf8")) as Ledger;
@@ -308,7 +280,7 @@ describe("payterm provision's Wi-Fi flags", () => {
   });
 
   function pskFile(contents: string): string {
-    const path = join(dir, `psk-${++outs}`);
+    const path = `${freshOut()}.psk`;
     writeFileSync(path, contents, { mode: 0o600 });
     return path;
   }
@@ -320,7 +292,7 @@ describe("payterm provision's Wi-Fi flags", () => {
     ["two passphrase sources", () => ["--wifi-ssid", "Shop", "--wifi-psk", "a fine passphrase", "--wifi-open"], /give one of --wifi-psk-file, --wifi-psk and --wifi-open, not --wifi-psk and --wifi-open/],
     ["an SSID over 32 bytes", () => ["--wifi-ssid", "चाय".repeat(11), "--wifi-open"], /--wifi-ssid must be 1 to 32 bytes of UTF-8, got 99/],
     ["an SSID with a line break", () => ["--wifi-ssid", "Shop\nNet", "--wifi-open"], /--wifi-ssid must not hold control characters/],
-    ["a missing passphrase file", () => ["--wifi-ssid", "Shop", "--wifi-psk-file", join(dir, "nowhere")], /--wifi-psk-file .*nowhere: no such file/],
+    ["a missing passphrase file", () => ["--wifi-ssid", "Shop", "--wifi-psk-file", scratch.file("nowhere")], /--wifi-psk-file .*nowhere: no such file/],
     ["a passphrase of 64 characters that are not all hex", () => ["--wifi-ssid", "Shop", "--wifi-psk-file", pskFile(`${"g".repeat(64)}\n`)], /the Wi-Fi passphrase from --wifi-psk-file .* must be 8 to 63 printable ASCII characters, or 64 hex digits \(the one given has 64 characters\)/],
     ["a tab in the passphrase", () => ["--wifi-ssid", "Shop", "--wifi-psk", "tab\tin the passphrase"], /from --wifi-psk must be .*not all of them printable ASCII/],
   ])("exits 2 for %s, writing nothing", async (_what, extra, message) => {
@@ -343,7 +315,7 @@ describe("payterm provision's Wi-Fi flags", () => {
   });
 
   it("exits 1 for a merchants CSV with a bad passphrase, naming the row, as for any bad row", async () => {
-    const csv = join(dir, "bad-wifi.csv");
+    const csv = scratch.file("bad-wifi.csv");
     writeFileSync(csv, "merchant_id,name,vpa,product,wifi_ssid,wifi_psk\nM-1,Shop,shop.one@okaxis,soundbox,Shop Net,seven77\n");
     const out = freshOut();
     const { code, err } = await runCli("provision", "--out", out, "--csv", csv, "--broker", "mqtt://127.0.0.1:1883");

@@ -29,10 +29,11 @@ import type { Ledger } from "../../host-sim/provision/model";
 import { loadNvsIntoKv } from "../../host-sim/provision/nvs/kv-image";
 import { readP256PublicKey } from "../../host-sim/provision/p256-key";
 import { nvsPartition, parsePartitionTable } from "../../host-sim/provision/partition-table";
-import { progressOn, silentProgress } from "../../host-sim/provision/progress";
-import { provision, ProvisionError, type ProvisionRequest } from "../../host-sim/provision/provision";
+import { progressOn } from "../../host-sim/provision/progress";
+import { provision, ProvisionError } from "../../host-sim/provision/provision";
 import { Registry } from "../../host-sim/registry";
 import { main } from "../../host-sim/cli";
+import { merchantsCsv, provisionRequest, provisionScratch } from "../support/provision-request";
 import { TestCa } from "../support/tls-certs";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -44,36 +45,10 @@ const DYNAMIC = EMVCO.valid.find((v) => v.source.includes("dynamic"))?.payload a
 const RELEASE_KEY_HEX =
   "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "payterm-provision-unit-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let outs = 0;
-function freshOut(): string {
-  return join(dir, `out-${++outs}`);
-}
-
-function request(out: string, overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  return {
-    out,
-    brokerUrl: "mqtt://broker.example.com:1883",
-    rotate: false,
-    partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },
-    chip: "esp32",
-    baud: 921600,
-    keepalive: 60,
-    certificateDays: 3650,
-    now: new Date("2026-01-15T10:00:00Z"),
-    progress: silentProgress,
-    ...overrides,
-  };
-}
-
-function merchants(text: string): ProvisionRequest["merchants"] {
-  return { source: "merchants.csv", text };
-}
+const scratch = provisionScratch("payterm-provision-unit-");
+const freshOut = scratch.freshOut;
+const request = provisionRequest;
+const merchants = merchantsCsv;
 
 const CSV = `merchant_id,name,vpa,product,language
 M-001,"Sharma Chai Corner, Pune",sharma.chai@okaxis,soundbox,hi
@@ -282,7 +257,7 @@ describe("a batch from a merchants CSV", () => {
     const json = readBackendImport(readFileSync(join(out, "backend", "devices.json"), "utf8"), "devices.json");
     const csv = readBackendImport(readFileSync(join(out, "backend", "devices.csv"), "utf8"), "devices.csv");
     expect(csv).toEqual(json);
-    const registry = new Registry(join(dir, "registry"));
+    const registry = new Registry(scratch.file("registry"));
     expect(registry.importDevices(json)).toBe(3);
     for (const device of ledger(out).devices) {
       const key = registry.keyFor(device.deviceId);
@@ -455,7 +430,7 @@ describe("the command line", () => {
   });
 
   it("exits 1 for a CSV with bad rows, naming them, and leaves no output directory", async () => {
-    const csv = join(dir, "bad.csv");
+    const csv = scratch.file("bad.csv");
     writeFileSync(csv, "merchant_id,name,vpa,product\nM-1,Shop,shop.one@okaxis,soundbox\nM-2,Shop Two,bad,soundbox\n");
     const out = freshOut();
     const { code, stderr } = await run(["--out", out, "--csv", csv, "--broker", "mqtt://127.0.0.1:1883"]);
@@ -472,7 +447,7 @@ describe("the command line", () => {
   });
 
   function writeKey(): string {
-    const path = join(dir, "release.pub.hex");
+    const path = scratch.file("release.pub.hex");
     writeFileSync(path, `${RELEASE_KEY_HEX}\n`);
     return path;
   }
@@ -480,7 +455,7 @@ describe("the command line", () => {
 
 describe("parts", () => {
   it("hashes passwords as mosquitto_passwd does ($7$, PBKDF2-SHA512, 101 iterations, 12-byte salt)", () => {
-    const file = join(dir, "passwd");
+    const file = scratch.file("passwd");
     execFileSync("mosquitto_passwd", ["-c", "-b", file, "alice", "s3cret pass"]);
     const [user, encoded] = readFileSync(file, "utf8").trim().split(":");
     expect(user).toBe("alice");
