@@ -50,16 +50,32 @@ const MODDABLE_MODULES = new Set([
 /** Folders of device code: every .ts file under them must be a module of the build. */
 const DEVICE_ROOTS = ["firmware", "hal"];
 
-interface Manifest {
-  include?: string | string[];
-  config?: Record<string, unknown>;
-  creation?: { main?: string };
-  modules?: Record<string, string | string[]>;
-  preload?: string | string[];
-  resources?: Record<string, string | string[]>;
-  platforms?: Record<string, { modules?: Record<string, string | string[]>; include?: string | string[]; config?: Record<string, unknown>; defines?: Record<string, unknown> }>;
-  build?: Record<string, string>;
+interface Creation {
+  main?: string;
+  static?: number;
+  chunk?: { initial: number; incremental: number };
+  heap?: { initial: number; incremental: number };
+  stack?: number;
 }
+
+interface Platform {
+  modules?: Record<string, string | string[]>;
+  include?: string | string[];
+  preload?: string | string[];
+  creation?: Creation;
+  resources?: Record<string, string | string[]>;
+  config?: Record<string, unknown>;
+  defines?: Record<string, unknown>;
+}
+
+interface Manifest extends Platform {
+  build?: Record<string, string>;
+  platforms?: Record<string, Platform>;
+}
+
+const BOARDS = ["payterm_soundbox", "payterm_qr"];
+/** The desktop simulator's platforms: the host's, not "sim". */
+const SIMULATORS = ["lin", "mac"];
 
 function readManifest(): Manifest {
   return JSON.parse(readFileSync(join(ROOT, "manifest.json"), "utf8")) as Manifest;
@@ -127,6 +143,34 @@ function resolveRelative(fromModule: string, specifier: string): string {
   return posix.normalize(posix.join(posix.dirname(fromModule), specifier));
 }
 
+/** The modules each project module imports, by the names mcconfig gives them. */
+function importGraph(modules: Map<string, string>): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const [name, file] of modules) {
+    const imports = importSpecifiers(readFileSync(join(ROOT, file), "utf8")).map((specifier) =>
+      specifier.startsWith(".") ? resolveRelative(name, specifier) : specifier,
+    );
+    graph.set(name, imports);
+  }
+  return graph;
+}
+
+/** The modules that import `target`, directly or through other modules. */
+function importersOf(target: string, graph: Map<string, string[]>): Set<string> {
+  const found = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [name, imports] of graph) {
+      if (!found.has(name) && imports.some((imported) => imported === target || found.has(imported))) {
+        found.add(name);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
 describe("manifest.json", () => {
   const manifest = readManifest();
   const base = projectModules(manifest.modules);
@@ -190,7 +234,7 @@ describe("manifest.json", () => {
   });
 
   it("gives the desktop simulator a stand-in for each ECMA-419 IO module the HAL imports", () => {
-    for (const platform of ["lin", "mac"]) {
+    for (const platform of SIMULATORS) {
       const modules = projectModules(manifest.platforms?.[platform]?.modules);
       for (const specifier of ["embedded:io/digital", "embedded:io/analog", "embedded:io/i2c", "embedded:update", "embedded:storage/flash", "flash"]) {
         expect([platform, modules.get(specifier)]).toEqual([platform, expect.stringMatching(/^hal\/moddable\/sim\//)]);
@@ -199,12 +243,61 @@ describe("manifest.json", () => {
   });
 
   it("has a product board for each product, with a target directory mcconfig can use", () => {
-    for (const board of ["payterm_soundbox", "payterm_qr"]) {
+    for (const board of BOARDS) {
       expect(manifest.platforms?.[`esp32/${board}`]).toBeDefined();
       const target = JSON.parse(readFileSync(join(ROOT, "hal/moddable/targets", board, "manifest.json"), "utf8")) as Manifest;
       expect(target.build?.SUBPLATFORM).toBe(board);
       expect(existsSync(join(ROOT, "hal/moddable/targets", board, "host/provider.ts"))).toBe(true);
     }
+  });
+
+  it("preloads modules by name: mcconfig matches a wildcard preload against JavaScript modules only", () => {
+    // tools/mcconfig.js filterPreload (SDK 8.2.3): "firmware/*" preloaded none of the .ts modules,
+    // so all of them were loaded into RAM at boot: 17,600 slots, where a board has 4,928.
+    const entries = [...list(manifest.preload), ...Object.values(manifest.platforms ?? {}).flatMap((platform) => list(platform.preload))];
+    expect(entries.filter((entry) => entry.includes("*"))).toEqual([]);
+    const known = new Set([...base.keys(), ...Object.values(manifest.platforms ?? {}).flatMap((platform) => Object.keys(platform.modules ?? {}))]);
+    expect(entries.filter((entry) => !known.has(entry))).toEqual([]);
+  });
+
+  it("preloads every device module, and those that import preference on the boards only", () => {
+    // On lin, preference is a JavaScript module that reads its file when it loads: preloaded,
+    // it would read it at build time, and the simulator would boot without its identity.
+    const device = [...base.keys()].filter((name) => name.startsWith("firmware/") || name.startsWith("hal/"));
+    const onBoardsOnly = importersOf("preference", importGraph(base));
+    expect([...onBoardsOnly].sort()).toEqual(["hal/moddable/kv", "hal/moddable/main"]);
+    expect(new Set(list(manifest.preload))).toEqual(new Set(device.filter((name) => !onBoardsOnly.has(name))));
+    for (const board of BOARDS) expect([board, new Set(list(manifest.platforms?.[`esp32/${board}`]?.preload))]).toEqual([board, onBoardsOnly]);
+    for (const simulator of SIMULATORS) expect(list(manifest.platforms?.[simulator]?.preload).filter((name) => onBoardsOnly.has(name))).toEqual([]);
+  });
+
+  it("gives the desktop simulator a board's fixed heap and stack, so it runs out where a board would", () => {
+    const creations = BOARDS.map((board) => (JSON.parse(readFileSync(join(ROOT, "hal/moddable/targets", board, "manifest.json"), "utf8")) as Manifest).creation);
+    expect(creations[1]).toEqual(creations[0]);
+    const { chunk, heap, stack } = creations[0] as Creation;
+    expect(heap?.incremental).toBe(0);
+    for (const simulator of SIMULATORS) expect([simulator, manifest.platforms?.[simulator]?.creation]).toEqual([simulator, expect.objectContaining({ chunk, heap, stack })]);
+  });
+
+  it("carries the voice clips in the soundbox and the simulators, not in the QR display", () => {
+    expect(manifest.resources).toBeUndefined();
+    for (const platform of ["esp32/payterm_soundbox", ...SIMULATORS]) expect([platform, manifest.platforms?.[platform]?.resources]).toEqual([platform, { "*": "$(VOICE_PACKS)/$(VOICE_LANGUAGE)/*" }]);
+    expect(manifest.platforms?.["esp32/payterm_qr"]?.resources).toBeUndefined();
+  });
+
+  it("type-checks the simulator's stand-ins as mcconfig does on lin (tsconfig.device-sim.json)", () => {
+    // mcconfig maps each module to its file (compilerOptions.paths); TypeScript would prefer an
+    // ambient `declare module` of the same name, so those declarations are left out.
+    const config = JSON.parse(readFileSync(join(ROOT, "tsconfig.device-sim.json"), "utf8")) as { compilerOptions: { paths: Record<string, string[]> }; exclude: string[] };
+    const standIns = projectModules(manifest.platforms?.lin?.modules);
+    expect(config.compilerOptions.paths).toEqual(Object.fromEntries([...standIns].map(([name, file]) => [name, [`./${file}`]])));
+    const declaring = [join(ROOT, "node_modules/@moddable/typings"), join(ROOT, "hal/moddable")]
+      .flatMap((dir) => walk(dir))
+      .filter((file) => file.endsWith(".d.ts"))
+      .filter((file) => [...standIns.keys()].some((name) => readFileSync(file, "utf8").includes(`declare module "${name}"`)))
+      .map(rel);
+    expect(declaring.length).toBeGreaterThan(0);
+    expect([...config.exclude].sort()).toEqual(declaring.sort());
   });
 });
 
