@@ -3,7 +3,8 @@
  * its Linux simulator (mcsim, headless under Xvfb) boot from NVS images `payterm provision` made,
  * against a private mosquitto configured from the same batch (passwords, ACL), and this checks,
  * from their logs and acks, that:
- *   - each boots as its provisioned device and connects with its own credentials;
+ *   - each boots as its provisioned device and connects with its own credentials: a password, or
+ *     with --tls its client certificate over TLS (which fails with SDK 8.2.3: README);
  *   - the soundbox receives, verifies, journals, announces and acks a signed payment, and refuses
  *     one signed with another key;
  *   - the QR display shows a charge and the success screen when it is paid;
@@ -134,20 +135,24 @@ function stackReport(log: string): string {
   return `XS stack: deepest ${Math.round(peak("Stack used") / SLOT_BYTES)} of ${Math.round(peak("Stack available") / SLOT_BYTES)} slots`;
 }
 
-/** After a run: the runtime never aborted (memory full, stack overflow, unhandled exception). */
+/** After a run: the runtime never aborted (memory full, stack overflow, an unhandled exception). */
 function checkNoAbort(name: string, simulator: Simulator): void {
   const abort = simulator.text().split("\n").find((line) => /XS abort|stack overflow|failed in fixed size heap/.test(line));
-  check(abort === undefined, `${name}: runs within the board's fixed heap and stack${abort ? ` (${abort.trim()})` : ""}`);
+  check(abort === undefined, `${name}: no XS abort with the board's fixed heap and stack${abort ? ` (${abort.trim()})` : ""}`);
   console.log(`  ${name}: ${stackReport(simulator.text())}`);
 }
 
-async function boot(name: string, deviceId: string, product: string, library: string, ctx: Context): Promise<Simulator> {
+/** Starts a device from its NVS image; undefined, after stopping it, when it never got online. */
+async function boot(name: string, deviceId: string, product: string, library: string, ctx: Context): Promise<Simulator | undefined> {
   writeFileSync(PREFERENCES, linPreferences(new Uint8Array(readFileSync(join(ctx.batch, "devices", deviceId, "nvs.bin")))));
   const simulator = await Simulator.start(join(ctx.out, `${name}.log`), ctx.mcsim, library);
   const started = await simulator.waitFor(/ info started /, 30_000);
   check(started !== undefined && started.includes(`product="${product}"`) && started.includes(`device="${deviceId}"`), `${name}: boots as ${deviceId} (${started?.trim() ?? "no start in the log"})`);
-  check((await simulator.waitFor(/ info subscribed/, 20_000)) !== undefined, `${name}: connects to the private mosquitto with its provisioned password and subscribes`);
-  return simulator;
+  const online = check((await simulator.waitFor(/ info subscribed/, 20_000)) !== undefined, `${name}: connects to the private mosquitto with its provisioned credentials and subscribes`);
+  if (online) return simulator;
+  await simulator.stop();
+  checkNoAbort(name, simulator);
+  return undefined;
 }
 
 interface Context {
@@ -160,6 +165,7 @@ interface Context {
 
 async function soundbox(library: string, ctx: Context): Promise<void> {
   const simulator = await boot("soundbox", SOUNDBOX, "soundbox", library, ctx);
+  if (!simulator) return;
   try {
     const fields = await ctx.service.publish({ deviceId: SOUNDBOX, amountMinor: 25050, currency: "INR", provider: "UPI" });
     const ack = await ctx.service.waitForAck(fields.transactionId, 15_000).catch((error: Error) => error);
@@ -186,6 +192,7 @@ async function soundbox(library: string, ctx: Context): Promise<void> {
 
 async function qrDisplay(library: string, ctx: Context): Promise<void> {
   const simulator = await boot("qr-display", QR_DISPLAY, "qr-display", library, ctx);
+  if (!simulator) return;
   try {
     check((await simulator.waitFor(/ info screen screen="idle"/, 5000)) !== undefined, "qr-display: draws its idle screen (the merchant's static QR)");
     const charge = await createChargeOnDevice(
@@ -206,10 +213,12 @@ async function qrDisplay(library: string, ctx: Context): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { soundbox: { type: "string" }, "qr-display": { type: "string" }, out: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { soundbox: { type: "string" }, "qr-display": { type: "string" }, out: { type: "string" }, tls: { type: "boolean", default: false } },
+  });
   const moddable = process.env.MODDABLE;
   if (!values.soundbox || !values["qr-display"] || !values.out || !moddable) {
-    console.error("usage: MODDABLE=SDK tsx scripts/moddable-sim-run.ts --soundbox MC.SO --qr-display MC.SO --out DIR");
+    console.error("usage: MODDABLE=SDK tsx scripts/moddable-sim-run.ts --soundbox MC.SO --qr-display MC.SO --out DIR [--tls]");
     return 2;
   }
   const out = resolve(values.out);
@@ -220,7 +229,8 @@ async function main(): Promise<number> {
   await provision({
     out: batch,
     merchants: { source: "merchants.csv", text: MERCHANTS },
-    brokerUrl: `mqtt://127.0.0.1:${port}`,
+    brokerUrl: `${values.tls ? "mqtts" : "mqtt"}://127.0.0.1:${port}`,
+    ...(values.tls && { auth: "tls" as const, serverNames: ["127.0.0.1"] }),
     rotate: false,
     partitionTable: { text: readFileSync(PARTITIONS, "utf8"), source: PARTITIONS },
     chip: "esp32",
@@ -232,7 +242,8 @@ async function main(): Promise<number> {
   });
   const registry = new Registry(join(out, "state"));
   registry.importDevices(readBackendImport(readFileSync(join(batch, "backend", "devices.json"), "utf8"), "devices.json"));
-  const account = JSON.parse(readFileSync(join(batch, "broker", "service.json"), "utf8")) as { url: string; username: string; password: string };
+  const account = JSON.parse(readFileSync(join(batch, "broker", "service.json"), "utf8")) as { url: string; username: string; password?: string };
+  const brokerFile = (name: string) => readFileSync(join(batch, "broker", name));
 
   // Started as root, mosquitto would drop to its own user, which cannot read the 0700 batch.
   const config = join(out, "mosquitto.conf");
@@ -246,7 +257,7 @@ async function main(): Promise<number> {
       clientId: "payterm-simcheck",
       clean: true,
       username: account.username,
-      password: account.password,
+      ...(values.tls ? { tls: { ca: brokerFile("ca.crt"), cert: brokerFile("service.crt"), key: brokerFile("service.key") } } : { password: account.password }),
     });
     const ctx: Context = { out, batch, mcsim: join(moddable, "build", "bin", "lin", "release", "mcsim"), service, registry };
     try {
