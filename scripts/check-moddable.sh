@@ -91,7 +91,7 @@ for board in "${BOARDS[@]}"; do
 		mcconfig "${DEBUG_FLAG[@]}" -p "esp32:hal/moddable/targets/$board" -o "$out" ./manifest.json
 	grep -h '^mcconfig:' "$log-mcconfig.log" | sed 's/^/    /'
 	if [ -f "$tmp/xsProj-esp32/partitions.csv" ]; then
-		grep -E '^(nvs|otadata|phy_init|ota_0|ota_1|factory)' "$tmp/xsProj-esp32/partitions.csv" | sed 's/^/    /'
+		grep -v -E '^\s*(#|$)' "$tmp/xsProj-esp32/partitions.csv" | sed 's/^/    /'
 	fi
 	if [ "$FULL_IDF" = 1 ]; then
 		step "esp32/$board: mcconfig -m -t build (ESP-IDF)" "$log-build.log" \
