@@ -36,7 +36,7 @@ export interface LedgerEntry {
 }
 
 function encodeEntry(entry: LedgerEntry): ArrayBuffer {
-  return encodeCbor({ s: entry.sequence, id: entry.id, ts: entry.issuedAt, st: STATE_CODES.indexOf(entry.state), f: entry.floor }).slice().buffer;
+  return encodeCbor({ s: entry.sequence, id: entry.id, ts: entry.issuedAt, st: STATE_CODES.indexOf(entry.state), f: entry.floor }).buffer as ArrayBuffer;
 }
 
 function decodeEntry(stored: ArrayBuffer): LedgerEntry | undefined {

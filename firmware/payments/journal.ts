@@ -57,7 +57,8 @@ function encodeEntry(entry: JournalEntry): ArrayBuffer {
     ...(c.expiresAt === undefined ? {} : { exp: c.expiresAt }),
     ...(c.reference === undefined ? {} : { ref: c.reference }),
   };
-  return encodeCbor(map).slice().buffer;
+  // encodeCbor returns a fresh array of exactly these bytes: its buffer is the value.
+  return encodeCbor(map).buffer as ArrayBuffer;
 }
 
 function decodeEntry(stored: ArrayBuffer): JournalEntry | undefined {

@@ -157,7 +157,7 @@ export class Keyring {
     const retire: CborMap = {};
     for (const [keyId, at] of state.retireAt) retire[keyId] = at;
     map.ret = retire;
-    this.#kv.set(KEYRING_STATE_DOMAIN, STATE_KEY, encodeCbor(map).slice().buffer);
+    this.#kv.set(KEYRING_STATE_DOMAIN, STATE_KEY, encodeCbor(map).buffer as ArrayBuffer);
     this.#cached = state;
   }
 }

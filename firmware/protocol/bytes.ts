@@ -1,40 +1,91 @@
 /** Byte helpers the XS runtime lacks as globals on the device (no TextEncoder there). */
 
-export function utf8Encode(text: string): Uint8Array {
-  const out: number[] = [];
+/** Bytes `text` takes in UTF-8 (a lone surrogate takes three, as utf8EncodeInto writes it). */
+export function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      length += 4;
+      i++;
+    } else length += 3;
+  }
+  return length;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Writes `text` as UTF-8 into `out` from `at`, which must have room for utf8Length(text) bytes;
+ * returns the offset after it. Writing in place spares the device an array per string.
+ */
+export function utf8EncodeInto(text: string, out: Uint8Array, at: number): number {
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-        i++;
-      }
+    if (code < 0x80) {
+      out[at++] = code;
+      continue;
     }
-    if (code < 0x80) out.push(code);
-    else if (code < 0x800) out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
-    else if (code < 0x10000) out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
-    else out.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 0x3f), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+    }
+    if (code < 0x800) {
+      out[at++] = 0xc0 | (code >> 6);
+    } else if (code < 0x10000) {
+      out[at++] = 0xe0 | (code >> 12);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+    } else {
+      out[at++] = 0xf0 | (code >> 18);
+      out[at++] = 0x80 | ((code >> 12) & 0x3f);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
+    }
+    out[at++] = 0x80 | (code & 0x3f);
   }
-  return Uint8Array.from(out);
+  return at;
 }
+
+export function utf8Encode(text: string): Uint8Array {
+  const out = new Uint8Array(utf8Length(text));
+  utf8EncodeInto(text, out, 0);
+  return out;
+}
+
+/** Longest ASCII run turned into a string by one call (well under any engine's argument limit). */
+const ASCII_RUN = 1024;
 
 /** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences return undefined. */
 export function utf8Decode(bytes: Uint8Array): string | undefined {
   let text = "";
   for (let i = 0; i < bytes.length; ) {
     const b0 = bytes[i];
+    if (b0 < 0x80) {
+      // Protocol text is mostly ASCII: a whole run at once, not a string per character.
+      let end = i + 1;
+      while (end < bytes.length && bytes[end] < 0x80 && end - i < ASCII_RUN) end++;
+      text += String.fromCharCode.apply(null, bytes.subarray(i, end) as unknown as number[]);
+      i = end;
+      continue;
+    }
     let code: number;
     let extra: number;
     let min: number;
-    if (b0 < 0x80) {
-      text += String.fromCharCode(b0);
-      i++;
-      continue;
-    } else if ((b0 & 0xe0) === 0xc0) [code, extra, min] = [b0 & 0x1f, 1, 0x80];
-    else if ((b0 & 0xf0) === 0xe0) [code, extra, min] = [b0 & 0x0f, 2, 0x800];
-    else if ((b0 & 0xf8) === 0xf0) [code, extra, min] = [b0 & 0x07, 3, 0x10000];
-    else return undefined;
+    if ((b0 & 0xe0) === 0xc0) {
+      code = b0 & 0x1f;
+      extra = 1;
+      min = 0x80;
+    } else if ((b0 & 0xf0) === 0xe0) {
+      code = b0 & 0x0f;
+      extra = 2;
+      min = 0x800;
+    } else if ((b0 & 0xf8) === 0xf0) {
+      code = b0 & 0x07;
+      extra = 3;
+      min = 0x10000;
+    } else return undefined;
     if (i + extra >= bytes.length) return undefined;
     for (let k = 1; k <= extra; k++) {
       const b = bytes[i + k];

@@ -7,7 +7,7 @@
  * nesting deeper than `maxDepth` and lengths past the end of the input. Integers beyond 2^53 - 1
  * decode as BigInt so the caller can refuse them knowingly rather than lose precision.
  */
-import { utf8Decode, utf8Encode } from "./bytes";
+import { utf8Decode, utf8EncodeInto, utf8Length } from "./bytes";
 
 export type CborValue = number | bigint | string | boolean | null | Uint8Array | CborValue[] | CborMap;
 export interface CborMap {
@@ -156,46 +156,97 @@ export function isCborMap(value: CborValue): value is CborMap {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) && !Array.isArray(value);
 }
 
-function writeHead(out: number[], major: number, value: number): void {
-  const top = major << 5;
-  if (value < 24) out.push(top | value);
-  else if (value < 0x100) out.push(top | 24, value);
-  else if (value < 0x10000) out.push(top | 25, value >> 8, value & 0xff);
-  else if (value < 0x100000000) out.push(top | 26, (value >>> 24) & 0xff, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff);
-  else {
-    const high = Math.floor(value / 0x100000000);
-    const low = value >>> 0;
-    out.push(top | 27, (high >>> 24) & 0xff, (high >> 16) & 0xff, (high >> 8) & 0xff, high & 0xff);
-    out.push((low >>> 24) & 0xff, (low >> 16) & 0xff, (low >> 8) & 0xff, low & 0xff);
+/**
+ * A byte buffer that grows by doubling. One is kept between encodings, so a message costs one
+ * allocation (its exact-size copy) rather than an array per item and per string.
+ */
+class Writer {
+  bytes = new Uint8Array(KEPT_WRITER_BYTES);
+  length = 0;
+
+  room(count: number): void {
+    const needed = this.length + count;
+    if (needed <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < needed) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.bytes[this.length++] = value;
+  }
+
+  head(major: number, value: number): void {
+    const top = major << 5;
+    if (value < 24) return this.byte(top | value);
+    if (value < 0x100) {
+      this.byte(top | 24);
+      return this.byte(value);
+    }
+    if (value < 0x10000) {
+      this.byte(top | 25);
+      return this.uint(value, 2);
+    }
+    if (value < 0x100000000) {
+      this.byte(top | 26);
+      return this.uint(value, 4);
+    }
+    this.byte(top | 27);
+    this.uint(Math.floor(value / 0x100000000), 4);
+    this.uint(value >>> 0, 4);
+  }
+
+  /** `value` big-endian in `count` bytes (count at most 4). */
+  uint(value: number, count: number): void {
+    this.room(count);
+    for (let shift = (count - 1) * 8; shift >= 0; shift -= 8) this.bytes[this.length++] = (value >>> shift) & 0xff;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.bytes.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  text(value: string): void {
+    const count = utf8Length(value);
+    this.head(MAJOR_TEXT, count);
+    this.room(count);
+    this.length = utf8EncodeInto(value, this.bytes, this.length);
   }
 }
 
-function writeValue(out: number[], value: CborValue): void {
+/** A writer that grew past this (a large manifest, say) is not kept: the device's RAM is small. */
+const KEPT_WRITER_BYTES = 512;
+let spare: Writer | undefined;
+
+function writeValue(out: Writer, value: CborValue): void {
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value)) throw new RangeError(`only safe integers are written, got ${value}`);
-    if (value >= 0) writeHead(out, MAJOR_UNSIGNED, value);
-    else writeHead(out, MAJOR_NEGATIVE, -1 - value);
+    if (value >= 0) out.head(MAJOR_UNSIGNED, value);
+    else out.head(MAJOR_NEGATIVE, -1 - value);
   } else if (typeof value === "bigint") {
     throw new RangeError("BigInt values are not written");
   } else if (typeof value === "string") {
-    const bytes = utf8Encode(value);
-    writeHead(out, MAJOR_TEXT, bytes.length);
-    for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
+    out.text(value);
   } else if (typeof value === "boolean") {
-    out.push((MAJOR_SIMPLE << 5) | (value ? SIMPLE_TRUE : SIMPLE_FALSE));
+    out.byte((MAJOR_SIMPLE << 5) | (value ? SIMPLE_TRUE : SIMPLE_FALSE));
   } else if (value === null) {
-    out.push((MAJOR_SIMPLE << 5) | SIMPLE_NULL);
+    out.byte((MAJOR_SIMPLE << 5) | SIMPLE_NULL);
   } else if (value instanceof Uint8Array) {
-    writeHead(out, MAJOR_BYTES, value.length);
-    for (let i = 0; i < value.length; i++) out.push(value[i]);
+    out.head(MAJOR_BYTES, value.length);
+    out.raw(value);
   } else if (Array.isArray(value)) {
-    writeHead(out, MAJOR_ARRAY, value.length);
+    out.head(MAJOR_ARRAY, value.length);
     for (const item of value) writeValue(out, item);
   } else {
     const keys = Object.keys(value);
-    writeHead(out, MAJOR_MAP, keys.length);
+    out.head(MAJOR_MAP, keys.length);
     for (const key of keys) {
-      writeValue(out, key);
+      out.text(key);
       writeValue(out, value[key]);
     }
   }
@@ -203,7 +254,12 @@ function writeValue(out: number[], value: CborValue): void {
 
 /** Encodes with the shortest heads (RFC 8949 preferred serialization), keys in insertion order. */
 export function encodeCbor(value: CborValue): Uint8Array {
-  const out: number[] = [];
+  // Taken, not shared: an encoding that throws half way leaves nothing behind for the next.
+  const out = spare ?? new Writer();
+  spare = undefined;
+  out.length = 0;
   writeValue(out, value);
-  return Uint8Array.from(out);
+  const encoded = out.bytes.slice(0, out.length);
+  if (out.bytes.length <= KEPT_WRITER_BYTES) spare = out;
+  return encoded;
 }

@@ -75,7 +75,7 @@ function decodeStored(value: ArrayBuffer): Stored | undefined {
 
 function encodeStored(stored: Stored): ArrayBuffer {
   const t = stored.totals.map((row) => [row.currency, row.count, row.totalMinor]);
-  return encodeCbor({ v: 1, day: stored.day, seq: stored.sequence, tz: stored.offsetMinutes, at: stored.lastAt, t }).slice().buffer;
+  return encodeCbor({ v: 1, day: stored.day, seq: stored.sequence, tz: stored.offsetMinutes, at: stored.lastAt, t }).buffer as ArrayBuffer;
 }
 
 export class DailyTotals {

@@ -2,7 +2,8 @@
  * payterm fleet: N virtual soundboxes (the real firmware, no audio rendered) and the payment
  * service paying them at R confirmations per second, beside a bare mqtt.js floor measured in the
  * same run. Progress lines while it runs; at the end a table, one JSON line and an HTML chart.
- * Exit code 0 when the fleet's main step lost and duplicated nothing, 1 otherwise, 2 for usage.
+ * Exit code 0 when the fleet's warm-up and main step lost and duplicated nothing, 1 otherwise, 2 for
+ * usage.
  */
 import { join } from "node:path";
 import { projectRoot } from "../paths";
@@ -23,7 +24,7 @@ function number(value: string | undefined, name: string, min: number, max: numbe
 export const fleetCommand: Command = {
   name: "fleet",
   usage: [
-    "payterm fleet [--devices N] [--rate R] [--duration S] [--broker URL | --mosquitto] [--no-floor] [--drain S] [--concurrency C] [--workers W] [--out FILE.html]",
+    "payterm fleet [--devices N] [--rate R] [--duration S] [--broker URL | --mosquitto] [--no-floor] [--drain S] [--concurrency C] [--workers W] [--warmup S] [--out FILE.html]",
     "payterm fleet --ramp [--ramp-start R] [--ramp-factor F] [--ramp-step S] [--ramp-max R] [--duration 0] ...",
   ],
   async run(args) {
@@ -37,6 +38,7 @@ export const fleetCommand: Command = {
       drain: { type: "string", default: "15" },
       concurrency: { type: "string", default: "250" },
       workers: { type: "string", default: "1" },
+      warmup: { type: "string", default: "10" },
       out: { type: "string" },
       ramp: { type: "boolean", default: false },
       "ramp-start": { type: "string" },
@@ -79,6 +81,7 @@ export const fleetCommand: Command = {
       ramp,
       concurrency: number(o.concurrency, "concurrency", 1, 5000) as number,
       workers: number(o.workers, "workers", 0, 16) as number,
+      warmupS: number(o.warmup, "warmup", 0, 600) as number,
       progress: (line) => console.log(line),
     });
     const out = o.out ?? join(projectRoot, "build", "fleet", `fleet-${result.runId}.html`);
@@ -87,6 +90,7 @@ export const fleetCommand: Command = {
     console.log(formatJson(result));
     console.log(`chart: ${out}`);
     const main = result.fleet.main ?? result.fleet.ramp?.steps[0];
-    return main && main.lost === 0 && main.duplicates === 0 ? 0 : 1;
+    const clean = (step: { lost: number; duplicates: number } | undefined) => !step || (step.lost === 0 && step.duplicates === 0);
+    return main && clean(main) && clean(result.fleet.warmup) ? 0 : 1;
   },
 };

@@ -14,6 +14,9 @@ import type { Recorder } from "./recorder";
 /** A v1 confirmation envelope is about this size (host-sim/bench/latency.ts measures it). */
 export const FLOOR_PAYLOAD_BYTES = 190;
 
+/** As the fleet's devices: no mqtt.js debug logging, so the two sides pay the same per packet. */
+const silent = () => {};
+
 function noDelay(client: MqttClient): void {
   (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
 }
@@ -37,7 +40,7 @@ export class BareFleet implements LoadTarget {
       count,
       concurrency,
       async (i) => {
-        const client = await mqtt.connectAsync(url, { clientId: `floor-${runId}-${i}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, keepalive: 60, connectTimeout: 60_000 });
+        const client = await mqtt.connectAsync(url, { clientId: `floor-${runId}-${i}`, clean: true, protocolVersion: 4, reconnectPeriod: 0, keepalive: 60, connectTimeout: 60_000, log: silent });
         noDelay(client);
         client.on("message", (_topic, payload) => recorder.arrived(payload.readUInt32BE(0), fleetNow()));
         await client.subscribeAsync(topics[i], { qos: 1 });
@@ -46,7 +49,7 @@ export class BareFleet implements LoadTarget {
       (done) => progress(`floor connecting ${done}/${count}`),
     );
     const connectMs = performance.now() - started;
-    const publisher = await mqtt.connectAsync(url, { clientId: `floor-${runId}-pub`, clean: true, protocolVersion: 4, reconnectPeriod: 0 });
+    const publisher = await mqtt.connectAsync(url, { clientId: `floor-${runId}-pub`, clean: true, protocolVersion: 4, reconnectPeriod: 0, log: silent });
     noDelay(publisher);
     return new BareFleet(count, topics, subscribers, publisher, connectMs);
   }

@@ -45,6 +45,10 @@ export function formatTable(r: FleetRunResult): string {
   if (r.p99Ratio !== undefined) lines.push("", `fleet p99 / floor p99: ${r.p99Ratio}`);
   const c = r.fleet.deviceCounts;
   lines.push(`fleet: ${c.acks.toLocaleString("en-US")} acks, ${r.fleet.serviceRetries} retries by the service, ${c.deviceDuplicates} copies refused as duplicates by devices, ${c.rejected} rejected, ${c.disconnects} disconnects, ${c.sendErrors} send errors; devices in ${r.options.workers || "no"} worker thread${r.options.workers === 1 ? "" : "s"}`);
+  for (const [name, side] of [["floor", r.floor], ["fleet", r.fleet]] as const) {
+    const w = side?.warmup;
+    if (w) lines.push(`${name} warm-up (not measured): ${w.targetRate}/s for ${w.durationS} s, ${w.sent.toLocaleString("en-US")} sent, ${w.lost} lost, ${w.duplicates} duplicates, p99 ${ms(w.latency.p99)} ms`);
+  }
   if (r.brokerCpuSeconds !== undefined) lines.push(`broker process CPU over the run: ${r.brokerCpuSeconds} s`);
   for (const [name, side] of [["floor", r.floor], ["fleet", r.fleet]] as const) {
     if (!side?.ramp) continue;

@@ -37,12 +37,20 @@ export interface FleetRunOptions {
   concurrency: number;
   /** Worker threads for the virtual soundboxes (0: all in the main thread, with the service). */
   workers: number;
+  /**
+   * Seconds of load at the main rate before anything is measured, on each side (0: none). A
+   * fresh process runs its first thousands of messages through the interpreter and compiles as
+   * it goes; without this the first seconds measure V8's start-up, not the steady state.
+   */
+  warmupS: number;
   progress: (line: string) => void;
 }
 
 export interface SideResult {
   devices: number;
   connectMs: number;
+  /** The unmeasured warm-up: its losses still count against the run. */
+  warmup: LoadResult | undefined;
   main: LoadResult | undefined;
   ramp: { steps: LoadResult[]; highestHeld: number | undefined } | undefined;
 }
@@ -80,7 +88,12 @@ export function held(step: LoadResult): boolean {
  * then the main step. (A main step that overloads the system would leave a backlog no ramp step
  * could start clean after.)
  */
-async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "main" | "ramp">> {
+async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "warmup" | "main" | "ramp">> {
+  let warmup: LoadResult | undefined;
+  if (o.warmupS > 0) {
+    o.progress(`${target.label} warm-up: ${mainStep.rate}/s for ${o.warmupS} s, not measured`);
+    warmup = await runLoad(target, recorder, { rate: mainStep.rate, durationS: o.warmupS, drainS: o.drainS }, o.progress);
+  }
   let ramp: SideResult["ramp"];
   if (o.ramp) {
     const steps: LoadResult[] = [];
@@ -101,7 +114,7 @@ async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions,
     o.progress(`${target.label}: ${mainStep.rate}/s for ${mainStep.durationS} s${left > 0 ? ` (${left} messages of the ramp still on their way)` : ""}`);
     main = await runLoad(target, recorder, mainStep, o.progress);
   }
-  return { main, ramp };
+  return { warmup, main, ramp };
 }
 
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
@@ -158,7 +171,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
         loadAfter: loadavg().map((l) => Math.round(l * 100) / 100),
         node: process.version,
       },
-      options: { devices: o.devices, rate: o.rate, durationS: o.durationS, drainS: o.drainS, floor: o.floor, ramp: o.ramp, concurrency: o.concurrency, workers: o.workers },
+      options: { devices: o.devices, rate: o.rate, durationS: o.durationS, drainS: o.drainS, floor: o.floor, ramp: o.ramp, concurrency: o.concurrency, workers: o.workers, warmupS: o.warmupS },
       floor,
       fleet: side,
       brokerCpuSeconds: brokerCpuStart === undefined || brokerCpuEnd === undefined ? undefined : Math.round((brokerCpuEnd - brokerCpuStart) * 10) / 10,

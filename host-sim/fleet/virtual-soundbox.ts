@@ -54,7 +54,7 @@ export class VirtualSoundbox {
     if (this.#device) return;
     const o = this.#o;
     this.#timers = o.scheduler.timers();
-    this.#transport = new MqttJsTransport();
+    this.#transport = new MqttJsTransport({ debugLog: false });
     const log = {
       event: (_level: LogLevel, name: string, fields: LogFields = {}) => {
         if (COUNTED.has(name)) o.onEvent(o.index, name as FleetEvent, fields);

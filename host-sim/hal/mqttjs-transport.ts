@@ -17,9 +17,21 @@ function pem(material: Uint8Array | string | undefined, label: "CERTIFICATE" | "
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
+export interface MqttJsTransportOptions {
+  /**
+   * false: mqtt.js logs nothing, even under DEBUG=mqttjs*. Its logger is called several times per
+   * packet; over ten thousand clients in one process (fleet mode) that is measurable CPU.
+   */
+  debugLog?: boolean;
+}
+
+const silent = () => {};
+
 export class MqttJsTransport implements MqttTransport {
   #client: MqttClient | undefined;
   #handlers: MqttHandlers | undefined;
+
+  constructor(private readonly transportOptions: MqttJsTransportOptions = {}) {}
 
   connect(options: MqttConnectOptions, handlers: MqttHandlers): void {
     this.#client?.end(true);
@@ -34,6 +46,7 @@ export class MqttJsTransport implements MqttTransport {
       keepalive: options.keepalive,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
+      ...(this.transportOptions.debugLog === false && { log: silent }),
       username: options.username,
       password: options.password,
       will: options.will && {

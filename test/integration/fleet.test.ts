@@ -25,6 +25,7 @@ const options = (broker: FleetRunOptions["broker"], progress: string[]): FleetRu
   ramp: undefined,
   concurrency: 25,
   workers: 1,
+  warmupS: 1,
   progress: (line) => progress.push(line),
 });
 
@@ -50,6 +51,9 @@ describe("fleet mode", () => {
     expect(result.fleet.deviceCounts).toMatchObject({ rejected: 0, sendErrors: 0 });
     expect(result.fleet.deviceCounts.acks).toBeGreaterThanOrEqual(120);
     expect(result.floor?.main).toMatchObject({ sent: 120, delivered: 120, lost: 0, duplicates: 0 });
+    // The warm-up ran on both sides at the main rate, apart from the measured step.
+    expect(result.fleet.warmup).toMatchObject({ sent: 40, delivered: 40, lost: 0, duplicates: 0 });
+    expect(result.floor?.warmup).toMatchObject({ sent: 40, delivered: 40, lost: 0 });
     expect(fleet.latency.n).toBe(120);
     expect(fleet.latency.p99).toBeGreaterThan(0);
     expect(progress.some((line) => /^fleet t=\d+s rate 40\/s sent \d+ delivered/.test(line))).toBe(true);
@@ -57,6 +61,7 @@ describe("fleet mode", () => {
     const table = formatTable(result);
     expect(table).toMatch(/\| virtual soundboxes \| 50 \| .* \| 120 \| 120 \| 0 \| 0 \|/);
     expect(table).toMatch(/\| bare mqtt\.js \(floor\) \| 50 \|/);
+    expect(table).toMatch(/^fleet warm-up \(not measured\): 40\/s for 1 s, 40 sent, 0 lost/m);
     expect(JSON.parse(formatJson(result))).toMatchObject({ fleet: { main: { lost: 0 } }, floor: { main: { lost: 0 } } });
     const html = join(dir, "chart.html");
     writeHtml(html, result);

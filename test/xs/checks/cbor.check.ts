@@ -2,7 +2,7 @@
  * The strict CBOR codec (firmware/protocol/cbor.ts) on XS, against RFC 8949 Appendix A vectors
  * and the refusals the protocol relies on (RFC 8949 section numbers in the names).
  */
-import { toHex } from "../../../firmware/protocol/bytes";
+import { toHex, utf8Decode, utf8Encode, utf8Length } from "../../../firmware/protocol/bytes";
 import { CborError, decodeCbor, encodeCbor, type CborValue } from "../../../firmware/protocol/cbor";
 import { check, done, equal, hex, throws } from "./assert";
 
@@ -116,6 +116,45 @@ check("encode refuses what it cannot write exactly", () => {
 check("round trip of a payment body", () => {
   const body = { v: 1, txn: "T-000123", amt: 25050, cur: "INR", prov: "UPI", ts: 1763720000000, dev: "sb-0001", exp: 1763720060000 };
   equal(decodeCbor(encodeCbor(body)), body);
+});
+
+
+check("UTF-8: lengths and bytes of one to four byte characters, and a lone surrogate as three", () => {
+  const cases: [string, string][] = [
+    ["a", "61"],
+    ["\u00e9", "c3a9"],
+    ["\u20b9", "e282b9"],
+    ["\ud83d\udcb0", "f09f92b0"],
+    ["\ud800", "eda080"],
+    ["x\udc00y", "78edb08079"],
+    ["\u0930\u0941\u092a\u092f\u0947 25", "e0a4b0e0a581e0a4aae0a4afe0a587203235"],
+  ];
+  for (const [text, bytes] of cases) {
+    equal(toHex(utf8Encode(text)), bytes, JSON.stringify(text));
+    equal(utf8Length(text), bytes.length / 2, `length of ${JSON.stringify(text)}`);
+  }
+});
+
+check("UTF-8: long ASCII runs and mixed text decode to the text encoded", () => {
+  let ascii = "";
+  for (let i = 0; i < 3000; i++) ascii += String.fromCharCode(32 + (i % 95));
+  const mixed = `${ascii}\u20b9${ascii.slice(0, 1500)}\ud83d\udcb0end`;
+  equal(utf8Decode(utf8Encode(ascii)), ascii, "ascii");
+  equal(utf8Decode(utf8Encode(mixed)), mixed, "mixed");
+  equal(decodeCbor(encodeCbor({ t: mixed })), { t: mixed });
+});
+
+check("encode: a value larger than the kept writer, then a small one, each exact", () => {
+  const big = new Uint8Array(5000).map((_, i) => i & 0xff);
+  const encoded = encodeCbor({ b: big, s: "\u20b9".repeat(400) });
+  equal(encoded.length, 1 + 2 + 3 + 5000 + 2 + 3 + 1200);
+  equal(decodeCbor(encoded), { b: big, s: "\u20b9".repeat(400) });
+  equal(toHex(encodeCbor([1, "a"])), "82016161");
+});
+
+check("encode: a value that throws half way leaves the next encoding whole", () => {
+  throws(() => encodeCbor({ a: "x".repeat(100), b: 1.5 }), "only safe integers");
+  equal(toHex(encodeCbor({ a: 1 })), "a1616101");
 });
 
 done();
