@@ -57,17 +57,20 @@ export function utf8Encode(text: string): Uint8Array {
 /** Longest ASCII run turned into a string by one call (well under any engine's argument limit). */
 const ASCII_RUN = 1024;
 
-/** Strict UTF-8 decoding: overlong forms, surrogates and truncated sequences return undefined. */
-export function utf8Decode(bytes: Uint8Array): string | undefined {
+/**
+ * Strict UTF-8 decoding of `bytes` from `start` to `end`: overlong forms, surrogates and
+ * truncated sequences return undefined.
+ */
+export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string | undefined {
   let text = "";
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = start; i < end; ) {
     const b0 = bytes[i];
     if (b0 < 0x80) {
       // Protocol text is mostly ASCII: a whole run at once, not a string per character.
-      let end = i + 1;
-      while (end < bytes.length && bytes[end] < 0x80 && end - i < ASCII_RUN) end++;
-      text += String.fromCharCode.apply(null, bytes.subarray(i, end) as unknown as number[]);
-      i = end;
+      let run = i + 1;
+      while (run < end && bytes[run] < 0x80 && run - i < ASCII_RUN) run++;
+      text += String.fromCharCode.apply(null, bytes.subarray(i, run) as unknown as number[]);
+      i = run;
       continue;
     }
     let code: number;
@@ -86,7 +89,7 @@ export function utf8Decode(bytes: Uint8Array): string | undefined {
       extra = 3;
       min = 0x10000;
     } else return undefined;
-    if (i + extra >= bytes.length) return undefined;
+    if (i + extra >= end) return undefined;
     for (let k = 1; k <= extra; k++) {
       const b = bytes[i + k];
       if ((b & 0xc0) !== 0x80) return undefined;

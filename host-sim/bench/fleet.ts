@@ -3,8 +3,8 @@
  *
  * The fleet benchmark of issue 6: 10,000 virtual soundboxes against a private mosquitto the run
  * starts on a free loopback port, beside 10,000 bare mqtt.js subscribers (the floor). Each side
- * first ramps from 250/s, ×1.5 a step, 10 s steps, to the highest rate held with nothing lost,
- * then takes the payment service's 2,000 confirmations a second for 60 s.
+ * warms up for 10 s, takes 2,000 confirmations a second for 60 s (the measured step), then ramps
+ * from 250/s, ×1.5 a step, 10 s steps, to the highest rate held with nothing lost.
  * Any flag given after `--` overrides these (`npm run bench:fleet -- --devices 2000 --no-floor`).
  * Prints progress, a table, one JSON line, and the path of the HTML chart.
  */

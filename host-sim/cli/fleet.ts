@@ -37,7 +37,7 @@ export const fleetCommand: Command = {
       "no-floor": { type: "boolean", default: false },
       drain: { type: "string", default: "15" },
       concurrency: { type: "string", default: "250" },
-      workers: { type: "string", default: "1" },
+      workers: { type: "string", default: "2" },
       warmup: { type: "string", default: "10" },
       out: { type: "string" },
       ramp: { type: "boolean", default: false },

@@ -2,14 +2,16 @@
  * A fleet run, start to end, on one broker:
  *   1. the floor: N bare mqtt.js subscribers, the same rate and duration (and ramp), then closed;
  *   2. the fleet: N virtual soundboxes on the real firmware and the payment service, the same load;
- *   3. with `ramp`, each side is first driven in steps of rising rate until a step loses a message
- *      or cannot be sent at its rate; the highest step held is reported beside the floor's.
+ *   3. on each side: a warm-up, the main step, then with `ramp` steps of rising rate until a step
+ *      loses a message or cannot be sent at its rate; the highest step held is reported beside the
+ *      floor's.
  * Results: one object (report.ts prints it as a table, JSON and an HTML chart).
  */
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { BareFleet } from "./floor";
 import { startFleetBroker, type BrokerChoice } from "./broker";
+import { tuneHeapGrowth } from "./gc-settings";
 import { quiet, runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
 import { Recorder } from "./recorder";
 import type { GroupCounts } from "./device-group";
@@ -84,15 +86,23 @@ export function held(step: LoadResult): boolean {
 }
 
 /**
- * The ramp first, from its lowest rate up, each step once the previous one's stragglers are in;
- * then the main step. (A main step that overloads the system would leave a backlog no ramp step
- * could start clean after.)
+ * The warm-up, then the main step, then the ramp from its lowest rate up, each step once the
+ * previous one's stragglers are in. The main step comes before the ramp because the ramp ends by
+ * overloading the receivers, and what that leaves behind (a backlog, a heap full of garbage to
+ * collect) would otherwise fall into the step the run is measured by.
  */
 async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "warmup" | "main" | "ramp">> {
+  const step = (load: LoadStep) => runLoad(target, recorder, load, o.progress);
   let warmup: LoadResult | undefined;
   if (o.warmupS > 0) {
     o.progress(`${target.label} warm-up: ${mainStep.rate}/s for ${o.warmupS} s, not measured`);
-    warmup = await runLoad(target, recorder, { rate: mainStep.rate, durationS: o.warmupS, drainS: o.drainS }, o.progress);
+    warmup = await step({ rate: mainStep.rate, durationS: o.warmupS, drainS: o.drainS });
+  }
+  let main: LoadResult | undefined;
+  if (o.durationS > 0) {
+    const left = await quiet(recorder, QUIET_LIMIT_S);
+    o.progress(`${target.label}: ${mainStep.rate}/s for ${mainStep.durationS} s${left > 0 ? ` (${left} messages of the warm-up still on their way)` : ""}`);
+    main = await step(mainStep);
   }
   let ramp: SideResult["ramp"];
   if (o.ramp) {
@@ -101,24 +111,19 @@ async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions,
     for (let rate = o.ramp.startRate; rate <= o.ramp.maxRate; rate = Math.round(rate * o.ramp.factor)) {
       const left = await quiet(recorder, QUIET_LIMIT_S);
       o.progress(`${target.label} ramp: ${rate}/s for ${o.ramp.stepS} s${left > 0 ? ` (${left} messages of earlier steps still on their way)` : ""}`);
-      const step = await runLoad(target, recorder, { rate, durationS: o.ramp.stepS, drainS: o.drainS }, o.progress);
-      steps.push(step);
-      if (!held(step)) break;
+      const result = await step({ rate, durationS: o.ramp.stepS, drainS: o.drainS });
+      steps.push(result);
+      if (!held(result)) break;
       highestHeld = rate;
     }
     ramp = { steps, highestHeld };
-  }
-  let main: LoadResult | undefined;
-  if (o.durationS > 0) {
-    const left = await quiet(recorder, QUIET_LIMIT_S);
-    o.progress(`${target.label}: ${mainStep.rate}/s for ${mainStep.durationS} s${left > 0 ? ` (${left} messages of the ramp still on their way)` : ""}`);
-    main = await runLoad(target, recorder, mainStep, o.progress);
   }
   return { warmup, main, ramp };
 }
 
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
   const runId = randomBytes(3).toString("hex");
+  tuneHeapGrowth();
   const loadBefore = loadavg();
   const broker = await startFleetBroker(o.broker);
   const brokerCpuStart = broker.cpuSeconds();

@@ -4,8 +4,9 @@
  * announced (queued for speech) and acked by one device's firmware. A message "arrives" when the
  * device's firmware logs its announcement; acks are counted beside.
  *
- * The devices run in `workers` worker threads of this process (device-worker.ts), or with 0 in
- * this thread; the payment service and the pacing stay in this thread.
+ * The devices run in `workers` worker threads of this process (device-worker.ts, bundled by
+ * worker-bundle.ts), or with 0 in this thread; the payment service and the pacing stay in this
+ * thread.
  */
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
@@ -15,6 +16,8 @@ import { DeviceGroup, fleetDeviceId, fleetTransactionPrefix, type DeviceGroupOpt
 import type { FromWorker, ToWorker } from "./device-worker";
 import type { LoadTarget } from "./load";
 import type { Recorder } from "./recorder";
+import { DEVICE_THREAD_LIMITS } from "./gc-settings";
+import { deviceWorkerBundle } from "./worker-bundle";
 
 export interface SoundboxFleetOptions {
   brokerUrl: string;
@@ -108,6 +111,7 @@ export class SoundboxFleet implements LoadTarget {
     this.#service = await PaymentService.connect(o.brokerUrl, (id) => this.#keys[index.get(id) ?? -1], {
       clientId: `fleet-service-${o.runId}`,
       clean: true,
+      debugLog: false,
       ...o.service,
     });
     this.#service.onAck(() => this.acks++);
@@ -141,7 +145,7 @@ export class SoundboxFleet implements LoadTarget {
   }
 
   #worker(options: DeviceGroupOptions, g: number): GroupHandle {
-    const worker = new Worker(new URL("./device-worker-entry.mjs", import.meta.url), { workerData: options });
+    const worker = new Worker(deviceWorkerBundle(), { workerData: options, resourceLimits: DEVICE_THREAD_LIMITS });
     let onStarted!: (connectMs: number) => void;
     let onStopped!: () => void;
     let onFailed!: (error: Error) => void;

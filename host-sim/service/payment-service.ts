@@ -59,6 +59,8 @@ export interface PaymentServiceOptions extends BrokerAuth {
    */
   acks?: boolean;
   reconnectPeriodMs?: number;
+  /** false: mqtt.js logs nothing, even under DEBUG=mqttjs* (fleet mode, where it costs CPU). */
+  debugLog?: boolean;
   /**
    * Where the delivery state is kept across restarts (deliveries.json, see delivery-store.ts).
    * One service per directory: two processes sharing it would overwrite each other's state.
@@ -149,6 +151,7 @@ export class PaymentService {
       protocolVersion: 4,
       reconnectPeriod: o.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
+      ...(o.debugLog === false && { log: () => {} }),
       ...brokerAuthOptions(o),
     };
     // Read first: a damaged state file stops the start with its name, before any connection.

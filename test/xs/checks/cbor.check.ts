@@ -157,4 +157,15 @@ check("encode: a value that throws half way leaves the next encoding whole", () 
   equal(toHex(encodeCbor({ a: 1 })), "a1616101");
 });
 
+check("decoded maps inherit nothing: __proto__ and toString are plain keys", () => {
+  // {"__proto__": 1, "toString": 2}
+  const map = decodeCbor(hex("a2695f5f70726f746f5f5f0168746f537472696e6702")) as Record<string, unknown>;
+  equal(Object.keys(map), ["__proto__", "toString"]);
+  equal(map["__proto__"], 1);
+  equal(map.toString, 2);
+  equal(Object.getPrototypeOf(Object.getPrototypeOf(map)), null);
+  equal("hasOwnProperty" in map, false);
+  throws(() => decodeCbor(hex("a2695f5f70726f746f5f5f01695f5f70726f746f5f5f02")), "duplicate map key", CborError);
+});
+
 done();
