@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { cpuUsage, memoryUsage } from "node:process";
 import { fleetNow } from "./clock";
 import { percentiles, type Percentiles, type Recorder, type SecondStats } from "./recorder";
+import { cpuTimes, stealPercent } from "./steal";
 
 export interface LoadTarget {
   readonly label: string;
@@ -46,6 +47,8 @@ export interface LoadResult {
   loopDelay: { p99: number; max: number };
   /** Messages of earlier steps still on their way when this one began (0 for a clean start). */
   backlogAtStart: number;
+  /** Percent of the machine's CPU the hypervisor gave elsewhere over the step (steal.ts). */
+  stealPercent: number | undefined;
 }
 
 const TICK_MS = 5;
@@ -57,6 +60,7 @@ export async function runLoad(target: LoadTarget, recorder: Recorder, step: Load
   const to = from + total;
   const start = fleetNow();
   const cpuStart = cpuUsage();
+  const timesStart = cpuTimes();
   // A loop that runs late delays every device in the process at once: shown beside the latency.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -128,6 +132,7 @@ export async function runLoad(target: LoadTarget, recorder: Recorder, step: Load
     rssMb: Math.round(memoryUsage.rss() / 1e6),
     loopDelay: { p99: Math.round(loop.percentile(99) / 1e4) / 100, max: Math.round(loop.max / 1e4) / 100 },
     backlogAtStart,
+    stealPercent: stealPercent(timesStart, cpuTimes()),
   };
 }
 

@@ -43,6 +43,8 @@ export function formatTable(r: FleetRunResult): string {
     row("virtual soundboxes", r.fleet, r.fleet.main),
   ];
   if (r.p99Ratio !== undefined) lines.push("", `fleet p99 / floor p99: ${r.p99Ratio}`);
+  const steal = (step: LoadResult | undefined) => (step?.stealPercent === undefined ? "–" : `${step.stealPercent}%`);
+  lines.push(`CPU stolen by the hypervisor over the main step: floor ${steal(r.floor?.main)}, fleet ${steal(r.fleet.main)} (above a few percent the latencies measure the host)`);
   const c = r.fleet.deviceCounts;
   lines.push(`fleet: ${c.acks.toLocaleString("en-US")} acks, ${r.fleet.serviceRetries} retries by the service, ${c.deviceDuplicates} copies refused as duplicates by devices, ${c.rejected} rejected, ${c.disconnects} disconnects, ${c.sendErrors} send errors; devices in ${r.options.workers || "no"} worker thread${r.options.workers === 1 ? "" : "s"}`);
   for (const [name, side] of [["floor", r.floor], ["fleet", r.fleet]] as const) {

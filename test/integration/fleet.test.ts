@@ -62,6 +62,8 @@ describe("fleet mode", () => {
     expect(table).toMatch(/\| virtual soundboxes \| 50 \| .* \| 120 \| 120 \| 0 \| 0 \|/);
     expect(table).toMatch(/\| bare mqtt\.js \(floor\) \| 50 \|/);
     expect(table).toMatch(/^fleet warm-up \(not measured\): 40\/s for 1 s, 40 sent, 0 lost/m);
+    // Read from /proc/stat over each step: a number here, on Linux.
+    expect(table).toMatch(/^CPU stolen by the hypervisor over the main step: floor \d+(\.\d)?%, fleet \d+(\.\d)?%/m);
     expect(JSON.parse(formatJson(result))).toMatchObject({ fleet: { main: { lost: 0 } }, floor: { main: { lost: 0 } } });
     const html = join(dir, "chart.html");
     writeHtml(html, result);
