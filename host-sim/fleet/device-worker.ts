@@ -4,6 +4,7 @@
  * as [seq, time] pairs in one Float64Array, counts with them; the main thread says when to stop.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { collectGarbage } from "./collect-garbage";
 import { DeviceGroup, type DeviceGroupOptions, type GroupCounts } from "./device-group";
 
 export type ToWorker = { type: "stop"; cleanUp: boolean };
@@ -68,6 +69,7 @@ group
   .start()
   .then((connectMs) => {
     flush();
+    collectGarbage();
     port.postMessage({ type: "started", connectMs } satisfies FromWorker);
   })
   .catch((error: Error) => port.postMessage({ type: "failed", message: error.message } satisfies FromWorker));

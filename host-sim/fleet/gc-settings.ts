@@ -7,7 +7,9 @@
  * 2,000/s (docs/fleet.md, "Garbage collection"):
  * - a small young generation per device thread keeps each scavenge to a few milliseconds, so a
  *   pause delays a few messages by little instead of many by much;
- * - a larger heap growth factor lets the old generation grow for minutes before a full marking.
+ * - a larger heap growth factor lets the old generation grow for minutes before a full marking,
+ *   counted from a full collection each thread makes once its side has started
+ *   (collect-garbage.ts).
  * The floor runs in the same process, under the same growth factor.
  */
 import { setFlagsFromString } from "node:v8";

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { cpus, loadavg, totalmem } from "node:os";
 import { BareFleet } from "./floor";
 import { startFleetBroker, type BrokerChoice } from "./broker";
+import { collectGarbage } from "./collect-garbage";
 import { tuneHeapGrowth } from "./gc-settings";
 import { quiet, runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
 import { Recorder } from "./recorder";
@@ -92,6 +93,8 @@ export function held(step: LoadResult): boolean {
  * collect) would otherwise fall into the step the run is measured by.
  */
 async function drive(target: LoadTarget, recorder: Recorder, o: FleetRunOptions, mainStep: LoadStep): Promise<Pick<SideResult, "warmup" | "main" | "ramp">> {
+  // This thread's heap collected once its side has started (each device thread does the same).
+  collectGarbage();
   const step = (load: LoadStep) => runLoad(target, recorder, load, o.progress);
   let warmup: LoadResult | undefined;
   if (o.warmupS > 0) {
