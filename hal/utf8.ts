@@ -5,7 +5,7 @@ export function utf8Length(text: string): number {
     const unit = text.charCodeAt(i);
     if (unit < 0x80) bytes += 1;
     else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
       bytes += 4;
       i++;
     } else bytes += 3;
@@ -13,37 +13,45 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
 /**
- * The UTF-8 bytes of a string, a lone surrogate as its own three bytes, as XS keeps it: every
- * string round-trips through utf8Text.
+ * Writes `text` as UTF-8 into `out` from `at`, which must have room for utf8Length(text) bytes;
+ * returns the offset after it. A lone surrogate is written as its own three bytes, as XS keeps it.
+ * Writing in place spares the device an array per string.
  */
-export function utf8Bytes(text: string): Uint8Array {
-  // At most three bytes a UTF-16 unit (a pair takes four).
-  const out = new Uint8Array(text.length * 3);
-  let n = 0;
+export function utf8EncodeInto(text: string, out: Uint8Array, at: number): number {
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
-    const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
-    if (code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
-      code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-      i++;
+    if (code < 0x80) {
+      out[at++] = code;
+      continue;
     }
-    if (code < 0x80) out[n++] = code;
-    else if (code < 0x800) {
-      out[n++] = 0xc0 | (code >> 6);
-      out[n++] = 0x80 | (code & 0x3f);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+    }
+    if (code < 0x800) {
+      out[at++] = 0xc0 | (code >> 6);
     } else if (code < 0x10000) {
-      out[n++] = 0xe0 | (code >> 12);
-      out[n++] = 0x80 | ((code >> 6) & 0x3f);
-      out[n++] = 0x80 | (code & 0x3f);
+      out[at++] = 0xe0 | (code >> 12);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
     } else {
-      out[n++] = 0xf0 | (code >> 18);
-      out[n++] = 0x80 | ((code >> 12) & 0x3f);
-      out[n++] = 0x80 | ((code >> 6) & 0x3f);
-      out[n++] = 0x80 | (code & 0x3f);
+      out[at++] = 0xf0 | (code >> 18);
+      out[at++] = 0x80 | ((code >> 12) & 0x3f);
+      out[at++] = 0x80 | ((code >> 6) & 0x3f);
     }
+    out[at++] = 0x80 | (code & 0x3f);
   }
-  return out.slice(0, n);
+  return at;
+}
+
+/** The UTF-8 bytes of a string (utf8EncodeInto): every string round-trips through utf8Text. */
+export function utf8Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(utf8Length(text));
+  utf8EncodeInto(text, out, 0);
+  return out;
 }
 
 /** The string utf8Bytes made; undefined for bytes it cannot have made. */

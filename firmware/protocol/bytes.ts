@@ -1,58 +1,11 @@
 /** Byte helpers the XS runtime lacks as globals on the device (no TextEncoder there). */
+import { utf8Bytes } from "../../hal/utf8";
 
-/** Bytes `text` takes in UTF-8 (a lone surrogate takes three, as utf8EncodeInto writes it). */
-export function utf8Length(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) length += 1;
-    else if (code < 0x800) length += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
-      length += 4;
-      i++;
-    } else length += 3;
-  }
-  return length;
-}
+// One UTF-8 writer for firmware and HAL: the NVS limits count the bytes the protocol writes.
+export { utf8EncodeInto, utf8Length } from "../../hal/utf8";
 
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-/**
- * Writes `text` as UTF-8 into `out` from `at`, which must have room for utf8Length(text) bytes;
- * returns the offset after it. Writing in place spares the device an array per string.
- */
-export function utf8EncodeInto(text: string, out: Uint8Array, at: number): number {
-  for (let i = 0; i < text.length; i++) {
-    let code = text.charCodeAt(i);
-    if (code < 0x80) {
-      out[at++] = code;
-      continue;
-    }
-    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
-      code = 0x10000 + ((code - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-    }
-    if (code < 0x800) {
-      out[at++] = 0xc0 | (code >> 6);
-    } else if (code < 0x10000) {
-      out[at++] = 0xe0 | (code >> 12);
-      out[at++] = 0x80 | ((code >> 6) & 0x3f);
-    } else {
-      out[at++] = 0xf0 | (code >> 18);
-      out[at++] = 0x80 | ((code >> 12) & 0x3f);
-      out[at++] = 0x80 | ((code >> 6) & 0x3f);
-    }
-    out[at++] = 0x80 | (code & 0x3f);
-  }
-  return at;
-}
-
-export function utf8Encode(text: string): Uint8Array {
-  const out = new Uint8Array(utf8Length(text));
-  utf8EncodeInto(text, out, 0);
-  return out;
-}
+/** UTF-8 bytes of `text`; a lone surrogate as its own three bytes. */
+export const utf8Encode = utf8Bytes;
 
 /** Longest ASCII run turned into a string by one call (well under any engine's argument limit). */
 const ASCII_RUN = 1024;

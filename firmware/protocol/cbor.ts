@@ -7,7 +7,8 @@
  * nesting deeper than `maxDepth` and lengths past the end of the input. Integers beyond 2^53 - 1
  * decode as BigInt so the caller can refuse them knowingly rather than lose precision.
  */
-import { utf8Decode, utf8EncodeInto, utf8Length } from "./bytes";
+import { utf8EncodeInto, utf8Length } from "../../hal/utf8";
+import { utf8Decode } from "./bytes";
 
 export type CborValue = number | bigint | string | boolean | null | Uint8Array | CborValue[] | CborMap;
 export interface CborMap {

@@ -127,6 +127,7 @@ check("UTF-8: lengths and bytes of one to four byte characters, and a lone surro
     ["\ud83d\udcb0", "f09f92b0"],
     ["\ud800", "eda080"],
     ["x\udc00y", "78edb08079"],
+    ["\ud800\u20b9", "eda080e282b9"],
     ["\u0930\u0941\u092a\u092f\u0947 25", "e0a4b0e0a581e0a4aae0a4afe0a587203235"],
   ];
   for (const [text, bytes] of cases) {
