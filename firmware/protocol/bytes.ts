@@ -1,10 +1,7 @@
 /** Byte helpers the XS runtime lacks as globals on the device (no TextEncoder there). */
 import { utf8Bytes } from "../../hal/utf8";
 
-// One UTF-8 writer for firmware and HAL: the NVS limits count the bytes the protocol writes.
-export { utf8EncodeInto, utf8Length } from "../../hal/utf8";
-
-/** UTF-8 bytes of `text`; a lone surrogate as its own three bytes. */
+/** UTF-8 bytes of `text`, a lone surrogate as its own three bytes: the HAL's one UTF-8 writer. */
 export const utf8Encode = utf8Bytes;
 
 /** Longest ASCII run turned into a string by one call (well under any engine's argument limit). */

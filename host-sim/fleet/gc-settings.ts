@@ -18,7 +18,10 @@ import type { ResourceLimits } from "node:worker_threads";
 /** Young generation of each device thread: two 2 MB semi-spaces and their large-object space. */
 export const DEVICE_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 6 };
 
-/** The old generation may grow to five times what was live after the last full collection. */
+/**
+ * The old generation may grow to eleven times what was live after the last full collection: at
+ * 2,000/s a device thread then marks its heap every few minutes, not every few seconds.
+ */
 const HEAP_GROWING_PERCENT = 1000;
 
 /** Process-wide, every thread's heap: V8 reads the flag each time it sizes the old generation. */

@@ -2,7 +2,8 @@
  * The strict CBOR codec (firmware/protocol/cbor.ts) on XS, against RFC 8949 Appendix A vectors
  * and the refusals the protocol relies on (RFC 8949 section numbers in the names).
  */
-import { toHex, utf8Decode, utf8Encode, utf8Length } from "../../../firmware/protocol/bytes";
+import { toHex, utf8Decode, utf8Encode } from "../../../firmware/protocol/bytes";
+import { utf8Length } from "../../../hal/utf8";
 import { CborError, decodeCbor, encodeCbor, type CborValue } from "../../../firmware/protocol/cbor";
 import { check, done, equal, hex, throws } from "./assert";
 
