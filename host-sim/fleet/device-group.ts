@@ -127,7 +127,11 @@ export class DeviceGroup {
    */
   async #settle(limitMs: number): Promise<void> {
     const deadline = performance.now() + limitMs;
-    while (this.scheduler.live > this.#boxes.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (this.scheduler.live > this.#boxes.length && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      // No device event says that timers fired: without this the progress line's count stands still.
+      this.sink.counted(this.counts);
+    }
   }
 
   #event(event: FleetEvent, fields: LogFields): void {

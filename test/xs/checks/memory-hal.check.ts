@@ -304,6 +304,18 @@ check("kv: NVS limits, copies in and out, snapshot and restore", () => {
   equal(new Uint8Array(read)[0], 1, "copied in");
   new Uint8Array(read)[1] = 9;
   equal(new Uint8Array(kv.get("d", "blob") as ArrayBuffer)[1], 2, "copied out");
+  const every = new Uint8Array(3968);
+  for (let i = 0; i < every.length; i++) every[i] = (i * 7 + 3) & 0xff;
+  kv.set("d", "full", every.buffer);
+  const full = new Uint8Array(kv.get("d", "full") as ArrayBuffer);
+  equal([full.length, full.findIndex((byte, i) => byte !== every[i])], [3968, -1], "every byte value, the largest blob: length and first difference");
+  kv.set("d", "empty", new ArrayBuffer(0));
+  equal((kv.get("d", "empty") as ArrayBuffer).byteLength, 0, "an empty blob");
+  kv.set("d", "chars", "\u0001\u00ff");
+  equal(kv.get("d", "chars"), "\u0001\u00ff", "a string stays a string");
+  kv.delete("d", "full");
+  kv.delete("d", "empty");
+  kv.delete("d", "chars");
   kv.set("d", "n", -5);
   kv.set("e", "s", "text");
   const restored = MemoryKv.restore(kv.snapshot());
