@@ -9,8 +9,10 @@
  *   pause delays a few messages by little instead of many by much;
  * - a larger heap growth factor lets the old generation grow for minutes before a full marking,
  *   counted from a full collection each thread makes once its side has started
- *   (collect-garbage.ts).
- * The floor runs in the same process, under the same growth factor.
+ *   (collect-garbage.ts);
+ * - no memory reducer: it forces a full marking on any heap that has gone 100 s without one, so
+ *   both device threads, collected together at start-up, stopped together 100 s later.
+ * The floor runs in the same process, under the same settings.
  */
 import { setFlagsFromString } from "node:v8";
 import type { ResourceLimits } from "node:worker_threads";
@@ -24,7 +26,11 @@ export const DEVICE_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 
  */
 const HEAP_GROWING_PERCENT = 1000;
 
-/** Process-wide, every thread's heap: V8 reads the flag each time it sizes the old generation. */
-export function tuneHeapGrowth(): void {
+/**
+ * Process-wide. V8 reads the growth flag each time it sizes an old generation, and the reducer
+ * flag when it creates a heap: before the device threads start, so theirs have no reducer.
+ */
+export function tuneGarbageCollection(): void {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  setFlagsFromString("--no-memory-reducer");
 }

@@ -12,7 +12,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { BareFleet } from "./floor";
 import { startFleetBroker, type BrokerChoice } from "./broker";
 import { collectGarbage } from "./collect-garbage";
-import { tuneHeapGrowth } from "./gc-settings";
+import { tuneGarbageCollection } from "./gc-settings";
 import { quiet, runLoad, type LoadResult, type LoadStep, type LoadTarget } from "./load";
 import { Recorder } from "./recorder";
 import type { GroupCounts } from "./device-group";
@@ -143,7 +143,7 @@ async function measureFloor(url: string, runId: string, o: FleetRunOptions, main
 
 export async function runFleet(o: FleetRunOptions): Promise<FleetRunResult> {
   const runId = randomBytes(3).toString("hex");
-  tuneHeapGrowth();
+  tuneGarbageCollection();
   const loadBefore = loadavg();
   const broker = await startFleetBroker(o.broker);
   const brokerCpuStart = broker.cpuSeconds();
