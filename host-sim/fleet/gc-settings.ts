@@ -12,7 +12,8 @@
  *   (collect-garbage.ts);
  * - no memory reducer: it forces a full marking on any heap that has gone 100 s without one, so
  *   both device threads, collected together at start-up, stopped together 100 s later.
- * The floor runs in the same process, under the same settings.
+ * The floor runs in the main thread, under the same growth factor; that thread's heap was made
+ * before the flag was set and keeps its reducer (it marks little: the service, the pacing).
  */
 import { setFlagsFromString } from "node:v8";
 import type { ResourceLimits } from "node:worker_threads";
